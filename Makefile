@@ -1,0 +1,28 @@
+# Two commands for a newcomer: `make demo` (the main job) and `make test` (everything CI checks).
+SHELL := /bin/bash
+PULUMI_BIN_DIR := $(if $(PULUMI_HOME),$(PULUMI_HOME),$(HOME)/.pulumi)/bin
+export PATH := $(CURDIR)/.venv/bin:$(PULUMI_BIN_DIR):$(PATH)
+export PULUMI_SKIP_UPDATE_CHECK := true
+PYTHON := $(CURDIR)/.venv/bin/python
+
+.PHONY: setup lint test demo bench clean
+
+setup:
+	@bash tools/setup.sh
+
+lint: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
+
+test: setup lint
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	@$(PYTHON) -m examples.demo
+
+bench: setup
+	$(PYTHON) tests/benchmarks/run.py $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf .venv .demo .pytest_cache .mypy_cache .ruff_cache

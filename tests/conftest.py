@@ -1,0 +1,52 @@
+"""Shared fixtures: the Pulumi engine, temporary stacks, and the SDDC Manager emulator."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.engine import PulumiStack, find_pulumi
+
+pytest_plugins = ["vcf_provider.testing.pytest_plugin"]
+
+ENGINE_MISSING = (
+    "the Pulumi engine is not installed: run `make setup` (it builds the pinned CLI when none is found)"
+)
+
+
+@pytest.fixture(scope="session")
+def pulumi_cli() -> str:
+    """Path of the pulumi CLI; engine tests skip without it, except in CI where that is a failure."""
+    path = find_pulumi()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true and {ENGINE_MISSING}", pytrace=False)
+        pytest.skip(ENGINE_MISSING)
+    return path
+
+
+@pytest.fixture
+def new_stack(pulumi_cli: str, tmp_path: Path) -> Callable[..., PulumiStack]:
+    """Makes isolated stacks (own project dir, file:// backend and PULUMI_HOME under tmp_path)."""
+    made: list[PulumiStack] = []
+
+    def make(source: str, name: str = "test", project: str = "vcf-test") -> PulumiStack:
+        base = tmp_path / f"{project}-{name}-{len(made)}"
+        stack = PulumiStack(
+            pulumi=pulumi_cli,
+            work_dir=base / "project",
+            state_dir=base / "state",
+            home_dir=base / "home",
+            name=name,
+        )
+        for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
+            directory.mkdir(parents=True)
+        stack.write_program(source, project=project)
+        stack.init()
+        made.append(stack)
+        return stack
+
+    return make

@@ -1,0 +1,155 @@
+"""Temporary Pulumi projects and stacks on a local file backend, driven through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV = REPO_ROOT / ".venv"
+PASSPHRASE = "correct horse battery staple"
+
+
+def find_pulumi() -> str | None:
+    """The pulumi CLI the tests use: on PATH, else where `make setup` puts it."""
+    on_path = shutil.which("pulumi")
+    if on_path:
+        return on_path
+    home = Path(os.environ.get("PULUMI_HOME", Path.home() / ".pulumi"))
+    candidate = home / "bin" / "pulumi"
+    return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+
+@dataclass
+class CommandResult:
+    """What one CLI invocation printed and how it ended."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def check(self) -> CommandResult:
+        if self.returncode != 0:
+            raise AssertionError(
+                f"`pulumi {' '.join(self.args)}` exited {self.returncode}\n"
+                f"--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+            )
+        return self
+
+
+@dataclass
+class PulumiStack:
+    """One project directory with one stack, isolated under a temporary directory.
+
+    Every command's output is kept in `transcript`, so tests can search all of it for secrets.
+    """
+
+    pulumi: str
+    work_dir: Path
+    state_dir: Path
+    home_dir: Path
+    name: str = "test"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    transcript: list[CommandResult] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "PULUMI_BACKEND_URL": self.state_dir.as_uri(),
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_HOME": str(self.home_dir),
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                "PULUMI_SKIP_CONFIRMATIONS": "true",
+                "NO_COLOR": "1",
+                # The program and the provider process both import test helpers from `tests.`.
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+                "PATH": os.pathsep.join([str(Path(self.pulumi).parent), env.get("PATH", "")]),
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def run(self, *args: str, check: bool = True, timeout: float = 300) -> CommandResult:
+        completed = subprocess.run(
+            [self.pulumi, *args, "--non-interactive"],
+            cwd=self.work_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        result = CommandResult(list(args), completed.returncode, completed.stdout, completed.stderr)
+        self.transcript.append(result)
+        return result.check() if check else result
+
+    def write_program(self, source: str, project: str = "vcf-test") -> None:
+        """Writes `__main__.py` and a Pulumi.yaml that runs it with the repository's virtualenv."""
+        (self.work_dir / "Pulumi.yaml").write_text(
+            textwrap.dedent(
+                f"""\
+                name: {project}
+                runtime:
+                  name: python
+                  options:
+                    virtualenv: {VENV}
+                """
+            )
+        )
+        (self.work_dir / "__main__.py").write_text(textwrap.dedent(source))
+
+    def init(self) -> None:
+        self.run("stack", "init", self.name, "--secrets-provider", "passphrase")
+
+    def set_config(self, key: str, value: str, secret: bool = False) -> None:
+        self.run("config", "set", key, "--secret" if secret else "--plaintext", "--", value)
+
+    def up(self, *extra: str, check: bool = True) -> CommandResult:
+        return self.run("up", "--yes", "--skip-preview", *extra, check=check)
+
+    def preview(self, *extra: str, check: bool = True) -> CommandResult:
+        return self.run("preview", *extra, check=check)
+
+    def destroy(self, check: bool = True) -> CommandResult:
+        return self.run("destroy", "--yes", "--skip-preview", check=check)
+
+    def outputs(self, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
+        value: dict[str, Any] = json.loads(self.run(*args).stdout)
+        return value
+
+    def export(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.run("stack", "export").stdout)
+        return value
+
+    def resources(self, type_token: str | None = None) -> list[dict[str, Any]]:
+        resources: list[dict[str, Any]] = self.export()["deployment"].get("resources") or []
+        return [r for r in resources if type_token is None or r["type"] == type_token]
+
+    def state_files(self) -> Iterable[Path]:
+        return (p for p in self.state_dir.rglob("*") if p.is_file())
+
+    def artifacts(self) -> str:
+        """Everything this stack wrote or printed: state files and every command's output."""
+        parts = [result.output for result in self.transcript]
+        parts.extend(p.read_text(errors="replace") for p in self.state_files())
+        return "\n".join(parts)
+
+
+#: The `new_stack` fixture: `new_stack(program_source, name="test", project="vcf-test")`.
+StackFactory = Callable[..., PulumiStack]

@@ -1,0 +1,94 @@
+"""Reading the claims of an SDDC Manager access token (a JWT) without verifying its signature."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+# Three base64url segments; SDDC Manager signs with HS256, so the signature is never empty.
+_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+$")
+
+#: The longest token we accept; SDDC Manager's are under 2 KB.
+MAX_TOKEN_LENGTH = 16 * 1024
+
+
+class NotAJwtError(ValueError):
+    """The text is not a JSON Web Token; the message never contains the text itself."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What the provider reads from an access token."""
+
+    expires_at: datetime | None
+    """When the token stops being accepted (`exp`), in UTC; None when the token has no `exp`."""
+
+    issued_at: datetime | None
+    """When SDDC Manager issued the token (`iat`), in UTC; None when absent."""
+
+    subject: str | None
+    """Who the token was issued to (`sub`); not a secret, handy in logs."""
+
+
+def looks_like_jwt(text: str) -> bool:
+    """True when `text` has the shape of a JWT (three base64url parts)."""
+    return len(text) <= MAX_TOKEN_LENGTH and _JWT_SHAPE.match(text) is not None
+
+
+def _decode_segment(segment: str) -> dict[str, Any]:
+    padded = segment + "=" * (-len(segment) % 4)
+    try:
+        value = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise NotAJwtError("a JWT segment is not base64url-encoded JSON") from None
+    if not isinstance(value, dict):
+        raise NotAJwtError("a JWT segment is JSON but not an object")
+    return value
+
+
+def _timestamp(claims: dict[str, Any], name: str) -> datetime | None:
+    value = claims.get(name)
+    # bool is an int subclass; a boolean `exp` is as malformed as a string one.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def read_claims(token: str) -> TokenClaims:
+    """Decodes the header and payload of `token` and returns its timing claims.
+
+    Raises NotAJwtError when `token` is not a well-formed JWT. The signature is not checked:
+    the provider does not hold SDDC Manager's signing key, and only uses `exp` to plan renewal.
+    """
+    if not looks_like_jwt(token):
+        raise NotAJwtError("the value does not have the three base64url parts of a JWT")
+    header, payload, _signature = token.split(".")
+    _decode_segment(header)
+    claims = _decode_segment(payload)
+    subject = claims.get("sub")
+    return TokenClaims(
+        expires_at=_timestamp(claims, "exp"),
+        issued_at=_timestamp(claims, "iat"),
+        subject=subject if isinstance(subject, str) else None,
+    )
+
+
+def rfc3339(moment: datetime) -> str:
+    """Formats a UTC time as RFC 3339 with a `Z` suffix, to the second."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> datetime | None:
+    """Parses what `rfc3339` wrote; None for anything else."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,495 @@
+"""A local HTTPS SDDC Manager that speaks the token API, with scripted faults and a request log."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import socket
+import ssl
+import string
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+DEFAULT_USERNAME = "administrator@vsphere.local"
+DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted answer that replaces the emulator's normal one for a single request."""
+
+    status: int = 0
+    """HTTP status to answer with (0 when the fault sends no status line)."""
+
+    body: bytes = b""
+    """The body to send with `status`."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra response headers (Content-Type defaults to application/json)."""
+
+    delay_seconds: float = 0.0
+    """Wait this long before answering (or before dropping the connection)."""
+
+    drop_connection: bool = False
+    """Send a partial response, then close the connection."""
+
+    hang: bool = False
+    """Never answer: hold the connection open until the emulator stops."""
+
+    @classmethod
+    def error(cls, status: int, payload: Any = None, **headers: str) -> Fault:
+        """An HTTP error with a JSON payload (a VCF `Error` dict, usually)."""
+        body = b"" if payload is None else json.dumps(payload).encode()
+        return cls(status=status, body=body, headers=headers)
+
+    @classmethod
+    def raw(cls, status: int, body: bytes | str, content_type: str = "application/json") -> Fault:
+        """Any status with any body, byte for byte."""
+        data = body.encode() if isinstance(body, str) else body
+        return cls(status=status, body=data, headers={"Content-Type": content_type})
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 307) -> Fault:
+        """A redirect to `location`."""
+        return cls(status=status, headers={"Location": location})
+
+    @classmethod
+    def dropped(cls, delay_seconds: float = 0.0) -> Fault:
+        """The connection closes in the middle of the response."""
+        return cls(drop_connection=True, delay_seconds=delay_seconds)
+
+    @classmethod
+    def hung(cls) -> Fault:
+        """The server accepts the request and never answers."""
+        return cls(hang=True)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the emulator received."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    """Kept out of repr: it holds credentials."""
+
+
+def vcf_error(code: str, message: str, remediation: str, **extra: Any) -> dict[str, Any]:
+    """A VCF `Error` payload as SDDC Manager sends it."""
+    reference = "".join(random.choices(string.ascii_uppercase + string.digits, k=6))  # noqa: S311
+    payload: dict[str, Any] = {
+        "errorCode": code,
+        "errorType": "ERROR",
+        "message": message,
+        "remediationMessage": remediation,
+        "referenceToken": reference,
+        "arguments": [],
+        "causes": [],
+        "context": {},
+    }
+    payload.update(extra)
+    return payload
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class SddcManagerEmulator:
+    """An SDDC Manager token API on 127.0.0.1 with real TLS from its own CA.
+
+    Use as a context manager, or call `start()` and `stop()`. Everything is thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_lifetime_seconds: float = 3600,
+        latency_seconds: float = 0.0,
+        cert_hostnames: Iterable[str] = ("localhost", "127.0.0.1"),
+        users: Mapping[str, str] | None = None,
+        api_keys: Iterable[str] = (),
+        refresh_answer: str = "raw",
+        failure_rate: float = 0.0,
+        failure_seed: int = 0,
+        state_dir: Path | None = None,
+    ) -> None:
+        import tempfile
+
+        import trustme
+
+        self.host = host
+        self.token_lifetime_seconds = token_lifetime_seconds
+        self.latency_seconds = latency_seconds
+        self.users = dict(users or {DEFAULT_USERNAME: DEFAULT_PASSWORD})
+        self.api_keys = set(api_keys)
+        if refresh_answer not in ("raw", "json"):
+            raise ValueError("refresh_answer is 'raw' (token text) or 'json' (a JSON string)")
+        self.refresh_answer = refresh_answer
+        self.failure_rate = failure_rate
+        self._random = random.Random(failure_seed)  # noqa: S311 - fault injection, not security
+        self._signing_key = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._refresh_tokens: dict[str, str] = {}
+        self._faults: dict[tuple[str, str], deque[Fault]] = {}
+        self._requests: list[RecordedRequest] = []
+        self._issued_access_tokens: list[str] = []
+        self._revoked: list[str] = []
+        self._stopping = threading.Event()
+
+        self._own_state_dir = None
+        if state_dir is None:
+            self._own_state_dir = tempfile.TemporaryDirectory(prefix="sddc-emulator-")
+            state_dir = Path(self._own_state_dir.name)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.ca = trustme.CA(organization_name="SDDC Manager emulator CA")
+        self.ca_path = state_dir / "sddc-emulator-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.ca_path))
+        server_cert = self.ca.issue_cert(*cert_hostnames)
+        self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_cert.configure_cert(self._tls)
+
+        self._server = _Server((host, port), _Handler)
+        self._server.emulator = self
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL to pass as `host`, e.g. https://127.0.0.1:8443."""
+        return f"https://{self.host}:{self.port}"
+
+    def start(self) -> SddcManagerEmulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sddc-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._own_state_dir is not None:
+            self._own_state_dir.cleanup()
+
+    def __enter__(self) -> SddcManagerEmulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- tokens ------------------------------------------------------------------------------
+    def issue_refresh_token(self, username: str = DEFAULT_USERNAME) -> str:
+        """A new refresh token id for `username`, as POST /v1/tokens would give."""
+        refresh_id = str(uuid.uuid4())
+        with self._lock:
+            self._refresh_tokens[refresh_id] = username
+        return refresh_id
+
+    def revoke(self, refresh_id: str) -> None:
+        """Forget a refresh token, as DELETE /v1/tokens/refresh-token does."""
+        with self._lock:
+            if self._refresh_tokens.pop(refresh_id, None) is not None:
+                self._revoked.append(refresh_id)
+
+    @property
+    def revoked_refresh_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self._revoked)
+
+    @property
+    def live_refresh_tokens(self) -> list[str]:
+        with self._lock:
+            return list(self._refresh_tokens)
+
+    @property
+    def issued_access_tokens(self) -> list[str]:
+        """Every access token handed out, oldest first (for assertions)."""
+        with self._lock:
+            return list(self._issued_access_tokens)
+
+    def mint_access_token(
+        self, username: str = DEFAULT_USERNAME, lifetime_seconds: float | None = None
+    ) -> str:
+        """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
+        now = int(time.time())
+        lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
+        claims = {
+            "iat": now,
+            "nbf": now,
+            "exp": now + int(lifetime),
+            "sub": username,
+            "iss": "vcf-auth",
+            "aud": "sddc-manager",
+            "jti": str(uuid.uuid4()),
+            "user": username,
+            "name": username.split("@")[0],
+            "scope": ["ADMIN"],
+        }
+        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        payload = _b64url(json.dumps(claims).encode())
+        signature = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        token = f"{header}.{payload}.{_b64url(signature)}"
+        with self._lock:
+            self._issued_access_tokens.append(token)
+        return token
+
+    def access_token_is_valid(self, token: str) -> bool:
+        """True when `token` was signed by this emulator and has not expired."""
+        try:
+            header, payload, signature = token.split(".")
+            expected = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(_b64url(expected), signature):
+                return False
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (ValueError, TypeError):
+            return False
+        return isinstance(claims, dict) and float(claims.get("exp", 0)) > time.time()
+
+    # -- faults and the request log -------------------------------------------------------------
+    def script(self, method: str, path: str, *faults: Fault) -> None:
+        """Answers the next requests to `method path` with `faults`, one each, then normally again."""
+        with self._lock:
+            self._faults.setdefault((method.upper(), path), deque()).extend(faults)
+
+    def _next_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get((method, path))
+            if queue:
+                return queue.popleft()
+            if self.failure_rate and self._random.random() < self.failure_rate:
+                return Fault.error(503, vcf_error("SERVICE_UNAVAILABLE", "Injected failure.", "Retry."))
+        return None
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests matched `method` and `path` (either may be None for any)."""
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method.upper()) and (path is None or r.path == path)
+        )
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: SddcManagerEmulator
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        # The handshake happens in the handler's thread, so a silent client blocks only itself.
+        wrapped = self.emulator._tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        return wrapped, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that give up (timeouts, bad certificates) are part of the tests, not errors.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "SDDC-Manager-Emulator/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @property
+    def emulator(self) -> SddcManagerEmulator:
+        return self.server.emulator
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = self.path.split("?", 1)[0]
+        self.emulator._record(RecordedRequest(method, path, dict(self.headers.items()), body))
+        if self.emulator.latency_seconds:
+            time.sleep(self.emulator.latency_seconds)
+        fault = self.emulator._next_fault(method, path)
+        if fault is not None:
+            self._play(fault)
+            return
+        route = {
+            ("POST", "/v1/tokens"): self._create_token_pair,
+            ("PATCH", "/v1/tokens/access-token/refresh"): self._refresh,
+            ("DELETE", "/v1/tokens/refresh-token"): self._revoke,
+            ("GET", "/v1/sddc-managers"): self._sddc_managers,
+        }.get((method, path))
+        if route is None:
+            self._json(404, vcf_error("NOT_FOUND", f"No API at {method} {path}.", "Check the URL."))
+            return
+        route(body)
+
+    # -- answers ---------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        merged = {"Content-Type": "application/json"}
+        merged.update(headers or {})
+        for name, value in merged.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, document: Any) -> None:
+        self._send(status, json.dumps(document).encode())
+
+    def _play(self, fault: Fault) -> None:
+        if fault.hang:
+            self.emulator._stopping.wait(120)
+            self.close_connection = True
+            return
+        if fault.delay_seconds:
+            time.sleep(fault.delay_seconds)
+        if fault.drop_connection:
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
+            )
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._send(fault.status, fault.body, fault.headers)
+
+    def _create_token_pair(self, body: bytes) -> None:
+        try:
+            spec = json.loads(body)
+        except ValueError:
+            spec = None
+        if not isinstance(spec, dict):
+            self._json(
+                400,
+                vcf_error("INVALID_REQUEST", "The request body is not JSON.", "Send a TokenCreationSpec."),
+            )
+            return
+        username = spec.get("username")
+        if isinstance(spec.get("apiKey"), str) and spec["apiKey"] in self.emulator.api_keys:
+            username = "api-key-user@local"
+        elif not (isinstance(username, str) and self.emulator.users.get(username) == spec.get("password")):
+            self._json(
+                400,
+                vcf_error(
+                    "INVALID_CREDENTIALS",
+                    "Invalid username or password.",
+                    "Check the credentials and try again.",
+                    causes=[{"type": "AuthenticationException", "message": "Bad credentials"}],
+                ),
+            )
+            return
+        refresh_id = self.emulator.issue_refresh_token(username)
+        access = self.emulator.mint_access_token(username)
+        self._json(200, {"accessToken": access, "refreshToken": {"id": refresh_id}})
+
+    def _refresh(self, body: bytes) -> None:
+        refresh_id = body.decode("utf-8", errors="replace")
+        if not refresh_id:
+            self._json(
+                400,
+                vcf_error(
+                    "REFRESH_TOKEN_MISSING",
+                    "The refresh token is missing from the request.",
+                    "Send the refresh token id as the request body.",
+                ),
+            )
+            return
+        with self.emulator._lock:
+            username = self.emulator._refresh_tokens.get(refresh_id)
+        if username is None:
+            self._json(
+                404,
+                vcf_error(
+                    "REFRESH_TOKEN_NOT_FOUND",
+                    "Refresh token not found. It is invalid, expired or has been revoked.",
+                    "Create a new token pair with POST /v1/tokens.",
+                    context={"component": "vcf-auth"},
+                ),
+            )
+            return
+        token = self.emulator.mint_access_token(username)
+        if self.emulator.refresh_answer == "json":
+            self._json(200, token)
+        else:
+            self._send(200, token.encode())
+
+    def _revoke(self, body: bytes) -> None:
+        refresh_id = body.decode("utf-8", errors="replace")
+        with self.emulator._lock:
+            known = refresh_id in self.emulator._refresh_tokens
+        if not known:
+            self._json(
+                404, vcf_error("REFRESH_TOKEN_NOT_FOUND", "Refresh token not found.", "Nothing to do.")
+            )
+            return
+        self.emulator.revoke(refresh_id)
+        self._send(204, b"", {})
+
+    def _sddc_managers(self, _body: bytes) -> None:
+        authorization = self.headers.get("Authorization", "")
+        token = authorization.removeprefix("Bearer ").strip()
+        if not authorization.startswith("Bearer ") or not self.emulator.access_token_is_valid(token):
+            self._json(
+                401,
+                vcf_error(
+                    "Unauthorized",
+                    "The access token is missing, invalid or expired.",
+                    "Refresh the access token and retry.",
+                ),
+            )
+            return
+        self._json(
+            200,
+            {
+                "elements": [
+                    {
+                        "id": "5d3c6b8e-0000-4000-8000-000000000001",
+                        "fqdn": "sddc-manager.vcf.test",
+                        "version": "9.0.2.0",
+                    }
+                ],
+                "pageMetadata": {"pageNumber": 0, "pageSize": 1, "totalElements": 1, "totalPages": 1},
+            },
+        )
