@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import warnings
@@ -227,6 +228,8 @@ class SddcManagerClient:
                     timeout=(timeout, timeout),
                     allow_redirects=False,
                     stream=True,
+                    # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
+                    verify=self.settings.verify,
                 )
                 try:
                     raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
@@ -317,8 +320,9 @@ def _root_cause(error: BaseException) -> str:
     reason = getattr(error, "args", [None])[0]
     inner = getattr(reason, "reason", None)
     text = str(inner or seen or error)
-    # urllib3 prefixes its connection object's repr: keep what follows it.
-    return text.split(">: ", 1)[-1].strip("() ")
+    # urllib3 prefixes its connection object's repr, and ssl appends its source line: drop both.
+    text = text.split(">: ", 1)[-1]
+    return re.sub(r"\s*\(_ssl\.c:\d+\)", "", text).strip("() ")
 
 
 def _tls_error(

@@ -84,11 +84,14 @@ class PulumiStack:
         env.update(self.extra_env)
         return env
 
-    def run(self, *args: str, check: bool = True, timeout: float = 300) -> CommandResult:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 300, stdin: str | None = None
+    ) -> CommandResult:
         completed = subprocess.run(
-            [self.pulumi, *args, "--non-interactive"],
+            [self.pulumi, "--non-interactive", *args],
             cwd=self.work_dir,
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -117,7 +120,8 @@ class PulumiStack:
         self.run("stack", "init", self.name, "--secrets-provider", "passphrase")
 
     def set_config(self, key: str, value: str, secret: bool = False) -> None:
-        self.run("config", "set", key, "--secret" if secret else "--plaintext", "--", value)
+        """Sets stack config; the value goes through stdin so it never shows in a command line."""
+        self.run("config", "set", key, "--secret" if secret else "--plaintext", stdin=value)
 
     def up(self, *extra: str, check: bool = True) -> CommandResult:
         return self.run("up", "--yes", "--skip-preview", *extra, check=check)

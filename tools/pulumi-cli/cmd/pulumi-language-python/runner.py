@@ -6,6 +6,7 @@ the Pulumi runtime to the engine, then runs the program as ``__main__``.
 
 import argparse
 import asyncio
+import logging
 import os
 import runpy
 import sys
@@ -74,6 +75,9 @@ def main() -> int:
     executor = ThreadPoolExecutor(max_workers=max(settings.parallel or 1, 1) * 4)
     loop.set_default_executor(executor)
 
+    # Unfinished futures are normal when a deployment stops early; asyncio's complaints are noise.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+
     def run_program() -> None:
         runpy.run_path(args.program, run_name="__main__")
 
@@ -82,7 +86,11 @@ def main() -> int:
         loop.run_until_complete(pulumi.runtime.run_in_stack(run_program))
         exit_code = 0
     except pulumi.RunError as error:
-        pulumi.log.error(str(error))
+        if "Resource monitor has terminated" in str(error):
+            # The engine stopped because a resource failed; it has shown that error already.
+            exit_code = ALREADY_REPORTED
+        else:
+            pulumi.log.error(str(error))
     except Exception:  # noqa: BLE001 - every failure of the user's program is reported
         pulumi.log.error("Program failed with an unhandled exception:\n" + traceback.format_exc())
         exit_code = ALREADY_REPORTED

@@ -1,0 +1,187 @@
+"""The RefreshedAccessToken resource: its inputs, their defaults from stack config and env, secret wiring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from vcf_provider import inputs
+from vcf_provider.provider import ACCESS_TOKEN, RefreshedAccessTokenProvider
+
+CONFIG_NAMESPACE = "vcf"
+
+
+@dataclass
+class RefreshedAccessTokenArgs:
+    """The inputs of a RefreshedAccessToken; see `RefreshedAccessToken` for each one's meaning."""
+
+    host: pulumi.Input[str] | None = None
+    refresh_token: pulumi.Input[str] | None = None
+    ca_bundle: pulumi.Input[str] | None = None
+    allow_unverified_tls: pulumi.Input[bool] | None = None
+    timeout_seconds: pulumi.Input[float] | None = None
+    max_retries: pulumi.Input[int] | None = None
+    renew_before_seconds: pulumi.Input[float] | None = None
+    triggers: pulumi.Input[Mapping[str, Any]] | None = None
+
+
+def _env_flag(name: str) -> bool | str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    return value  # not a flag: the provider's check names the problem
+
+
+def _resolve_defaults(args: RefreshedAccessTokenArgs) -> RefreshedAccessTokenArgs:
+    """Fills unset inputs from stack config (`vcf:*`), then from `VCF_*` environment variables."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    allow_unverified_tls: pulumi.Input[bool] | str | None = args.allow_unverified_tls
+    if allow_unverified_tls is None:
+        allow_unverified_tls = config.get_bool("allowUnverifiedTls")
+    if allow_unverified_tls is None:
+        allow_unverified_tls = _env_flag("VCF_ALLOW_UNVERIFIED_TLS")
+    refresh_token = args.refresh_token
+    if refresh_token is None:
+        refresh_token = config.get_secret("refreshToken")
+    if refresh_token is None:
+        refresh_token = os.environ.get("VCF_REFRESH_TOKEN", "")
+    return RefreshedAccessTokenArgs(
+        host=args.host if args.host is not None else config.get("host") or os.environ.get("VCF_HOST"),
+        refresh_token=refresh_token,
+        ca_bundle=(
+            args.ca_bundle
+            if args.ca_bundle is not None
+            else config.get("caBundle") or os.environ.get("VCF_CA_BUNDLE") or None
+        ),
+        allow_unverified_tls=allow_unverified_tls,  # type: ignore[arg-type]
+        timeout_seconds=(
+            args.timeout_seconds if args.timeout_seconds is not None else inputs.DEFAULT_TIMEOUT_SECONDS
+        ),
+        max_retries=args.max_retries if args.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
+        renew_before_seconds=(
+            args.renew_before_seconds
+            if args.renew_before_seconds is not None
+            else inputs.DEFAULT_RENEW_BEFORE_SECONDS
+        ),
+        triggers=args.triggers,
+    )
+
+
+class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
+    """An SDDC Manager API access token, refreshed from a refresh token and renewed before it expires.
+
+    - **create / update** call ``PATCH /v1/tokens/access-token/refresh`` on ``host`` with the refresh
+      token and store the new access token (always a secret output).
+    - **diff** asks for an update when an input changes, when ``triggers`` change, or when the stored
+      token expires within ``renew_before_seconds``; a changed ``host`` replaces the resource. It makes
+      no request: with a fresh token and unchanged inputs, ``pulumi up`` sends nothing.
+    - **read** (``pulumi refresh``) keeps the stored outputs; **delete** sends nothing, because an
+      access token cannot be revoked on its own (it expires at ``expires_at``).
+
+    Args:
+        resource_name: The Pulumi name of the resource.
+        args: All inputs as one ``RefreshedAccessTokenArgs`` (alternative to the keywords).
+        opts: Resource options; ``access_token`` is always added to ``additional_secret_outputs``.
+        host: SDDC Manager's FQDN, ``host:port``, or an ``https://`` base URL. Default: stack config
+            ``vcf:host``, then ``VCF_HOST``.
+        refresh_token: The refresh token id (``refreshToken.id`` from ``POST /v1/tokens``). Stored as
+            a secret even when passed as plain text. Default: secret config ``vcf:refreshToken``, then
+            ``VCF_REFRESH_TOKEN``.
+        ca_bundle: Path of a PEM file with the CAs that signed SDDC Manager's certificate. Default:
+            ``vcf:caBundle``, then ``VCF_CA_BUNDLE``, then the system's CAs.
+        allow_unverified_tls: Skip TLS verification (prints a warning; for labs only). Default:
+            ``vcf:allowUnverifiedTls``, then ``VCF_ALLOW_UNVERIFIED_TLS``, then false.
+        timeout_seconds: Connect and read timeout of each attempt. Default 30.
+        max_retries: Retries on connection errors and HTTP 429/500/502/503/504, with exponential
+            backoff and jitter, honouring ``Retry-After``. Default 3.
+        renew_before_seconds: Renew when the token expires within this many seconds (0 to 86400).
+            Default 300.
+        triggers: Any values; a change forces a refresh (for example a rotation date).
+
+    Outputs:
+        access_token: The access token (a JWT), always secret.
+        expires_at: RFC 3339 UTC time from the token's ``exp`` claim, or None without one.
+        refreshed_at: RFC 3339 UTC time of the last successful refresh.
+    """
+
+    access_token: pulumi.Output[str]
+    expires_at: pulumi.Output[str | None]
+    refreshed_at: pulumi.Output[str]
+    host: pulumi.Output[str]
+    refresh_token: pulumi.Output[str]
+    ca_bundle: pulumi.Output[str | None]
+    allow_unverified_tls: pulumi.Output[bool | None]
+    timeout_seconds: pulumi.Output[float]
+    max_retries: pulumi.Output[int]
+    renew_before_seconds: pulumi.Output[float]
+    triggers: pulumi.Output[Mapping[str, Any] | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: RefreshedAccessTokenArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        host: pulumi.Input[str] | None = None,
+        refresh_token: pulumi.Input[str] | None = None,
+        ca_bundle: pulumi.Input[str] | None = None,
+        allow_unverified_tls: pulumi.Input[bool] | None = None,
+        timeout_seconds: pulumi.Input[float] | None = None,
+        max_retries: pulumi.Input[int] | None = None,
+        renew_before_seconds: pulumi.Input[float] | None = None,
+        triggers: pulumi.Input[Mapping[str, Any]] | None = None,
+    ) -> None:
+        keywords = RefreshedAccessTokenArgs(
+            host=host,
+            refresh_token=refresh_token,
+            ca_bundle=ca_bundle,
+            allow_unverified_tls=allow_unverified_tls,
+            timeout_seconds=timeout_seconds,
+            max_retries=max_retries,
+            renew_before_seconds=renew_before_seconds,
+            triggers=triggers,
+        )
+        if args is not None and not isinstance(args, RefreshedAccessTokenArgs):
+            raise TypeError(
+                f"RefreshedAccessToken({resource_name!r}): the second argument must be a "
+                f"RefreshedAccessTokenArgs, not {type(args).__name__}; pass inputs as keywords instead"
+            )
+        if args is not None and keywords != RefreshedAccessTokenArgs():
+            raise TypeError(
+                f"RefreshedAccessToken({resource_name!r}): pass inputs either as a "
+                "RefreshedAccessTokenArgs or as keywords, not both"
+            )
+        resolved = _resolve_defaults(args or keywords)
+        props: dict[str, Any] = {
+            inputs.HOST: resolved.host,
+            # Secret even when given as plain text: state must never hold it readable.
+            inputs.REFRESH_TOKEN: pulumi.Output.secret(resolved.refresh_token),
+            inputs.CA_BUNDLE: resolved.ca_bundle,
+            inputs.ALLOW_UNVERIFIED_TLS: resolved.allow_unverified_tls,
+            inputs.TIMEOUT_SECONDS: resolved.timeout_seconds,
+            inputs.MAX_RETRIES: resolved.max_retries,
+            inputs.RENEW_BEFORE_SECONDS: resolved.renew_before_seconds,
+            inputs.TRIGGERS: resolved.triggers,
+            ACCESS_TOKEN: None,
+            "expires_at": None,
+            "refreshed_at": None,
+        }
+        secret_outputs = pulumi.ResourceOptions(
+            additional_secret_outputs=[ACCESS_TOKEN, inputs.REFRESH_TOKEN]
+        )
+        super().__init__(
+            RefreshedAccessTokenProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )
