@@ -6,12 +6,14 @@ import json
 import re
 import sys
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
 from urllib3.util.retry import Retry
@@ -85,12 +87,12 @@ class ConnectionSettings:
     """The first retry's delay; it doubles each time, with jitter."""
 
 
-def _retry_policy(settings: ConnectionSettings) -> Retry:
+def _retry_policy(settings: ConnectionSettings, budget: int) -> Retry:
     return _BoundedRetry(
-        total=settings.max_retries,
-        connect=settings.max_retries,
-        read=settings.max_retries,
-        status=settings.max_retries,
+        total=budget,
+        connect=budget,
+        read=budget,
+        status=budget,
         other=0,
         redirect=0,
         # Every method we send is safe to repeat: a refresh only mints another access token.
@@ -131,8 +133,8 @@ class SddcManagerClient:
         self.session.verify = settings.verify
         # Proxies from the environment still apply; credentials from ~/.netrc must not.
         self.session.trust_env = True
-        adapter = HTTPAdapter(max_retries=_retry_policy(settings), pool_connections=1, pool_maxsize=1)
-        self.session.mount("https://", adapter)
+        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1)
+        self.session.mount("https://", self._adapter)
         self.session.mount("http://", HTTPAdapter(max_retries=0))
         if settings.verify is False:
             _warn_unverified(settings.base_url)
@@ -217,49 +219,64 @@ class SddcManagerClient:
         url = self.settings.base_url + path
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         timeout = self.settings.timeout_seconds
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", InsecureRequestWarning)
-                response = self.session.request(
-                    method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    timeout=(timeout, timeout),
-                    allow_redirects=False,
-                    stream=True,
-                    # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
-                    verify=self.settings.verify,
-                )
-                try:
-                    raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
-                finally:
-                    response.close()
-        except requests.exceptions.SSLError as error:
-            raise _tls_error(action, method, url, error, secrets) from None
-        except requests.exceptions.Timeout:
-            attempts = self.settings.max_retries + 1
-            raise SddcManagerUnreachableError(
-                f"{action} failed: {method} {url} timed out ({timeout:g} s per attempt, "
-                f"{attempts} attempt(s)). Check that SDDC Manager is up and reachable from this "
-                "machine, or raise timeout_seconds."
-            ) from None
-        except requests.exceptions.RequestException as error:
-            attempts = self.settings.max_retries + 1
-            raise SddcManagerUnreachableError(
-                f"{action} failed: could not get an answer from {method} {url} after {attempts} "
-                f"attempt(s): {redact(_root_cause(error), secrets)}. Check the host name and port, "
-                "and that SDDC Manager is up and reachable from this machine."
-            ) from None
-        return _Answer(
-            url=url,
-            status=response.status_code,
-            reason=response.reason or "",
-            content_type=response.headers.get("Content-Type", ""),
-            body=raw[:MAX_BODY_BYTES],
-            truncated=len(raw) > MAX_BODY_BYTES,
-            location=response.headers.get("Location"),
-        )
+        attempts = self.settings.max_retries + 1
+        # urllib3's Retry covers connecting and the status line; a connection that drops while
+        # the body is read is retried here, from the same budget.
+        budget = self.settings.max_retries
+        while True:
+            self._adapter.max_retries = _retry_policy(self.settings, budget)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", InsecureRequestWarning)
+                    response = self.session.request(
+                        method,
+                        url,
+                        data=body,
+                        headers=headers,
+                        timeout=(timeout, timeout),
+                        allow_redirects=False,
+                        stream=True,
+                        # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
+                        verify=self.settings.verify,
+                    )
+            except requests.exceptions.SSLError as error:
+                raise _tls_error(action, method, url, error, secrets) from None
+            except requests.exceptions.RequestException as error:
+                if not _timed_out(error):
+                    raise SddcManagerUnreachableError(
+                        f"{action} failed: could not get an answer from {method} {url} after {attempts} "
+                        f"attempt(s): {redact(_root_cause(error), secrets)}. Check the host name and "
+                        "port, and that SDDC Manager is up and reachable from this machine."
+                    ) from None
+                raise SddcManagerUnreachableError(
+                    f"{action} failed: {method} {url} timed out ({timeout:g} s per attempt, "
+                    f"{attempts} attempt(s)). Check that SDDC Manager is up and reachable from this "
+                    "machine, or raise timeout_seconds."
+                ) from None
+            retries_used = len(response.raw.retries.history) if response.raw.retries else 0
+            try:
+                raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
+            except urllib3.exceptions.HTTPError as error:
+                budget -= retries_used + 1
+                if budget < 0:
+                    raise SddcManagerUnreachableError(
+                        f"{action} failed: the connection to {method} {url} broke while the answer "
+                        f"was read, {attempts} time(s): {redact(_root_cause(error), secrets)}. Check "
+                        "proxies and load balancers between this machine and SDDC Manager."
+                    ) from None
+                time.sleep(self.settings.backoff_seconds)
+                continue
+            finally:
+                response.close()
+            return _Answer(
+                url=url,
+                status=response.status_code,
+                reason=response.reason or "",
+                content_type=response.headers.get("Content-Type", ""),
+                body=raw[:MAX_BODY_BYTES],
+                truncated=len(raw) > MAX_BODY_BYTES,
+                location=response.headers.get("Location"),
+            )
 
     def _raise_for_status(
         self,
@@ -310,6 +327,17 @@ class SddcManagerClient:
 def _snippet(body: bytes) -> str:
     text = body[:200].decode("utf-8", errors="replace")
     return " ".join(text.split())
+
+
+def _timed_out(error: requests.exceptions.RequestException) -> bool:
+    """True for a timeout, also when it comes wrapped in urllib3's 'max retries exceeded'."""
+    if isinstance(error, requests.exceptions.Timeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    # NewConnectionError (refused, unreachable) subclasses urllib3's timeout error for history's sake.
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return False
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
 
 
 def _root_cause(error: BaseException) -> str:

@@ -148,11 +148,20 @@ class PulumiStack:
     def state_files(self) -> Iterable[Path]:
         return (p for p in self.state_dir.rglob("*") if p.is_file())
 
-    def artifacts(self) -> str:
-        """Everything this stack wrote or printed: state files and every command's output."""
-        parts = [result.output for result in self.transcript]
-        parts.extend(p.read_text(errors="replace") for p in self.state_files())
-        return "\n".join(parts)
+    def artifacts(self) -> dict[str, str]:
+        """Everything this stack wrote or printed, by name: state files, `pulumi stack export`,
+        every command's stdout and stderr, and the program directory's files."""
+        found = {"pulumi stack export": self.run("stack", "export").stdout}
+        for number, result in enumerate(self.transcript):
+            command = " ".join(result.args)
+            found[f"#{number} `pulumi {command}` stdout"] = result.stdout
+            found[f"#{number} `pulumi {command}` stderr"] = result.stderr
+        for path in [*self.state_files(), *self.work_dir.rglob("*")]:
+            if path.is_file():
+                found[str(path)] = path.read_text(errors="replace")
+        for log in (self.home_dir / "logs").glob("*") if (self.home_dir / "logs").is_dir() else []:
+            found[str(log)] = log.read_text(errors="replace")
+        return found
 
 
 #: The `new_stack` fixture: `new_stack(program_source, name="test", project="vcf-test")`.

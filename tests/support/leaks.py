@@ -1,0 +1,46 @@
+"""The leak audit: proves that no secret value appears in any artifact, in any common encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+
+def encodings(secret: str) -> dict[str, str]:
+    """The forms a secret could take in logs or state: plain, base64 (any alignment), URL, JSON."""
+    forms = {
+        "plain": secret,
+        "url-encoded": quote(secret, safe=""),
+        "form-encoded": quote_plus(secret),
+        "json-escaped": json.dumps(secret)[1:-1],
+    }
+    data = secret.encode()
+    for shift in range(3):
+        # base64 of a secret embedded at any offset contains this core, whatever surrounds it.
+        chunk = base64.b64encode(b"\0" * shift + data).decode()
+        core = chunk[4 if shift else 0 : -4]
+        if len(core) >= 8:
+            forms[f"base64 (offset {shift})"] = core
+            forms[f"base64url (offset {shift})"] = core.replace("+", "-").replace("/", "_")
+    return forms
+
+
+def find_leaks(artifacts: dict[str, str], secrets: Iterable[str]) -> list[str]:
+    """Where each secret shows up, as 'artifact: encoding' lines (the secret itself never printed)."""
+    found = []
+    for index, secret in enumerate(s for s in secrets if s):
+        for encoding, form in encodings(secret).items():
+            for name, text in artifacts.items():
+                if form in text:
+                    found.append(f"secret #{index} appears {encoding} in {name}")
+    return found
+
+
+def assert_no_leaks(artifacts: dict[str, str], secrets: Iterable[str]) -> None:
+    """Fails (without echoing any secret) when a secret appears in any artifact."""
+    secrets = [s for s in secrets if s]
+    assert secrets, "the leak audit needs at least one secret to look for"
+    leaks = find_leaks(artifacts, secrets)
+    assert not leaks, "secrets leaked:\n" + "\n".join(sorted(set(leaks)))

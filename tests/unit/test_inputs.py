@@ -1,0 +1,104 @@
+"""Input checks: each problem names the property and the fix; unknowns pass; secrets stay unprinted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pulumi.runtime.rpc import UNKNOWN
+
+from vcf_provider.inputs import base_url, check, connection_settings
+
+VALID = {"host": "sddc.example.test", "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"}
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("sddc.example.test", "https://sddc.example.test"),
+        ("sddc.example.test:8443", "https://sddc.example.test:8443"),
+        ("https://sddc.example.test/", "https://sddc.example.test"),
+        ("HTTPS://10.0.0.5:443/api/", "https://10.0.0.5:443/api"),
+        ("  sddc.example.test  ", "https://sddc.example.test"),
+        ("[fd00::5]:8443", "https://[fd00::5]:8443"),
+    ],
+)
+def test_host_forms_become_one_base_url(host: str, expected: str) -> None:
+    assert base_url(host) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("http://sddc.example.test", "only https:// is allowed"),
+        ("ftp://sddc.example.test", "only https:// is allowed"),
+        ("https://admin:pw@sddc.example.test", "must not hold credentials"),
+        ("https://sddc.example.test/?x=1", "must not have a query"),
+        ("sddc.example.test:99999", "port that is not a number"),
+        ("sddc.example.test:0", "port 0"),
+        ("bad_host!", "does not name a valid host"),
+        ("", "host is empty"),
+    ],
+)
+def test_bad_hosts_are_refused_with_the_fix(host: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("?", r"\?")):
+        base_url(host)
+
+
+def failures(**overrides: object) -> dict[str, str]:
+    return {f.property: f.reason for f in check({**VALID, **overrides})}
+
+
+def test_valid_inputs_pass() -> None:
+    assert failures() == {}
+
+
+def test_unknown_values_are_not_judged_at_preview() -> None:
+    assert failures(host=UNKNOWN, refresh_token=UNKNOWN, ca_bundle=UNKNOWN, max_retries=UNKNOWN) == {}
+
+
+def test_missing_host_names_every_way_to_set_it() -> None:
+    reason = failures(host=None)["host"]
+    assert "vcf:host" in reason
+    assert "VCF_HOST" in reason
+
+
+def test_refresh_token_problems_name_no_property_so_the_engine_prints_no_value() -> None:
+    assert "refresh_token is empty" in failures(refresh_token="")[""]
+    spaced = " 5f1d3c1e-0b7a "
+    reason = failures(refresh_token=spaced)[""]
+    assert "white space" in reason
+    assert spaced.strip() not in reason
+
+
+def test_missing_ca_bundle_file_is_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+    assert "does not exist" in failures(ca_bundle=str(missing))["ca_bundle"]
+    present = tmp_path / "ca.pem"
+    present.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert failures(ca_bundle=str(present)) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("timeout_seconds", 0, "must be above 0"),
+        ("timeout_seconds", -5.0, "must be above 0"),
+        ("timeout_seconds", "30", "is not a number"),
+        ("max_retries", -1, "must not be below 0"),
+        ("max_retries", 1.5, "is not a whole number"),
+        ("renew_before_seconds", 86_401, "must not be above 86400"),
+        ("renew_before_seconds", -1, "must not be below 0"),
+        ("allow_unverified_tls", "maybe", "must be true or false"),
+    ],
+)
+def test_out_of_range_settings_are_refused(name: str, value: object, message: str) -> None:
+    assert message in failures(**{name: value})[name]
+
+
+def test_settings_prefer_unverified_over_ca_bundle_and_default_the_numbers() -> None:
+    settings = connection_settings({**VALID, "allow_unverified_tls": True, "ca_bundle": "/x.pem"})
+    assert settings.verify is False
+    assert settings.timeout_seconds == 30.0
+    assert settings.max_retries == 3
+    assert connection_settings({**VALID, "ca_bundle": "/x.pem"}).verify == "/x.pem"

@@ -1,0 +1,83 @@
+"""The provider's decisions without the engine: diff, renewal, read, delete, and its serialized form."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta, timezone
+
+import dill
+
+from vcf_provider.jwt import rfc3339
+from vcf_provider.provider import RefreshedAccessTokenProvider, renewal_due
+from vcf_provider.testing import SddcManagerEmulator
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+OLDS = {
+    "host": "sddc.example.test",
+    "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11",
+    "timeout_seconds": 30.0,
+    "max_retries": 3.0,
+    "renew_before_seconds": 300.0,
+    "triggers": {"rotation": "a"},
+    "access_token": "header.payload.signature",
+    "expires_at": rfc3339(datetime.now(timezone.utc) + timedelta(hours=1)),
+    "refreshed_at": rfc3339(datetime.now(timezone.utc)),
+    "__provider": "old-serialized-provider",
+}
+NEWS = {k: v for k, v in OLDS.items() if k not in ("access_token", "expires_at", "refreshed_at")}
+
+
+def diff(**changes: object) -> tuple[bool | None, list[str] | None]:
+    result = RefreshedAccessTokenProvider().diff("id", OLDS, {**NEWS, **changes})
+    return result.changes, result.replaces
+
+
+def test_unchanged_inputs_and_a_fresh_token_mean_no_change() -> None:
+    assert diff() == (False, None)
+
+
+def test_a_new_serialized_provider_alone_is_not_a_change() -> None:
+    assert diff(__provider="new-serialized-provider") == (False, None)
+
+
+def test_a_changed_host_replaces() -> None:
+    assert diff(host="other.example.test") == (True, ["host"])
+
+
+def test_other_changed_inputs_update_in_place() -> None:
+    for name, value in [
+        ("refresh_token", "0f8a2c55-1d1e-4a6b-9c1f-7d7e9a0b1c2d"),
+        ("triggers", {"rotation": "b"}),
+        ("max_retries", 5.0),
+        ("ca_bundle", "/etc/ca.pem"),
+    ]:
+        assert diff(**{name: value}) == (True, None), name
+
+
+def test_renewal_is_due_inside_the_window_and_after_expiry() -> None:
+    def outputs(expires_in: timedelta) -> dict[str, object]:
+        return {"expires_at": rfc3339(NOW + expires_in)}
+
+    assert not renewal_due(outputs(timedelta(minutes=10)), 300, NOW)
+    assert renewal_due(outputs(timedelta(minutes=4)), 300, NOW)
+    assert renewal_due(outputs(timedelta(seconds=20)), 0, NOW), "clock skew margin"
+    assert renewal_due(outputs(-timedelta(hours=1)), 300, NOW)
+
+
+def test_a_token_without_expiry_renews_only_on_input_change() -> None:
+    assert not renewal_due({"expires_at": None}, 300, NOW)
+
+
+def test_read_keeps_the_stored_outputs_and_makes_no_request(sddc_manager: SddcManagerEmulator) -> None:
+    stored = {**OLDS, "host": sddc_manager.url}
+    result = RefreshedAccessTokenProvider().read("the-id", stored)
+    assert (result.id, result.outs) == ("the-id", stored)
+    RefreshedAccessTokenProvider().delete("the-id", stored)
+    assert sddc_manager.count() == 0
+
+
+def test_the_serialized_provider_is_a_small_reference_holding_nothing() -> None:
+    serialized = base64.b64encode(dill.dumps(RefreshedAccessTokenProvider(), protocol=None, recurse=True))
+
+    assert len(serialized) <= 100
+    assert b"vcf_provider.provider" in base64.b64decode(serialized)
