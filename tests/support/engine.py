@@ -78,7 +78,10 @@ class PulumiStack:
                 "NO_COLOR": "1",
                 # The program and the provider process both import test helpers from `tests.`.
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-                "PATH": os.pathsep.join([str(Path(self.pulumi).parent), env.get("PATH", "")]),
+                # The virtualenv first: policy packs run with the `python3` found on PATH.
+                "PATH": os.pathsep.join(
+                    [str(VENV / "bin"), str(Path(self.pulumi).parent), env.get("PATH", "")]
+                ),
             }
         )
         env.update(self.extra_env)

@@ -1,0 +1,137 @@
+"""The shipped policy pack on the real engine: `pulumi preview --policy-pack` against the emulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.engine import PulumiStack, StackFactory
+from tests.support.leaks import assert_no_leaks
+from vcf_provider.policy import PACK_DIRECTORY
+from vcf_provider.testing import SddcManagerEmulator
+
+pytestmark = pytest.mark.engine
+
+
+def program(**arguments: object) -> str:
+    rendered = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
+    return f"""
+import pulumi
+from vcf_provider import RefreshedAccessToken
+config = pulumi.Config("vcf")
+RefreshedAccessToken("sddc-token", refresh_token=config.require_secret("refreshToken"), {rendered})
+"""
+
+
+def policy_stack(new_stack: StackFactory, emulator: SddcManagerEmulator, **arguments: object) -> PulumiStack:
+    stack = new_stack(program(host=emulator.url, **arguments))
+    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
+    return stack
+
+
+def preview_with_pack(stack: PulumiStack, config: dict[str, object] | None = None) -> tuple[int, str]:
+    args = ["preview", "--policy-pack", str(PACK_DIRECTORY)]
+    if config is not None:
+        path = stack.work_dir.parent / "policy-config.json"
+        path.write_text(json.dumps(config))
+        args += ["--policy-pack-config", str(path)]
+    result = stack.run(*args, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_the_module_prints_the_pack_directory() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.policy", "--path"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert printed == str(PACK_DIRECTORY)
+    assert (PACK_DIRECTORY / "PulumiPolicy.yaml").is_file()
+
+
+def test_a_compliant_stack_passes(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
+    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
+
+    code, out = preview_with_pack(stack)
+
+    assert code == 0, out
+    assert "vcf-provider-policies" in out
+    assert "[mandatory]" not in out
+    assert "[advisory]" not in out
+    assert sddc_manager.count() == 0
+
+
+def test_unverified_tls_fails_the_preview_naming_the_policy(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = policy_stack(new_stack, sddc_manager, allow_unverified_tls=True)
+
+    code, out = preview_with_pack(stack)
+
+    assert code != 0
+    assert "[mandatory]  vcf-tls-verification-required" in out
+    assert "sets allow_unverified_tls=true for 127.0.0.1" in out
+    assert_no_leaks(stack.artifacts(), sddc_manager.live_refresh_tokens)
+
+
+def test_an_exempt_host_may_skip_verification(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = policy_stack(new_stack, sddc_manager, allow_unverified_tls=True)
+
+    code, out = preview_with_pack(stack, {"vcf-tls-verification-required": {"exemptHosts": ["127.0.0.1"]}})
+
+    assert code == 0, out
+    assert "vcf-tls-verification-required" not in out
+
+
+def test_a_host_outside_the_allowed_list_fails_the_preview(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
+
+    code, out = preview_with_pack(stack, {"vcf-allowed-hosts": {"allowedHosts": ["*.vcf.example.test"]}})
+
+    assert code != 0
+    assert "[mandatory]  vcf-allowed-hosts" in out
+    assert "targets 127.0.0.1, which is not an allowed SDDC Manager (*.vcf.example.test)" in out
+
+
+def test_dropping_the_secret_output_fails_the_preview(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = new_stack(
+        f"""
+import pulumi
+from pulumi.dynamic import Resource
+from vcf_provider.provider import RefreshedAccessTokenProvider
+
+class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
+    pass
+
+# A hand-made resource of the same type that forgets additional_secret_outputs.
+RefreshedAccessToken(RefreshedAccessTokenProvider(), "sddc-token", {{
+    "host": {sddc_manager.url!r}, "refresh_token": pulumi.Output.secret("x" * 36),
+    "ca_bundle": {str(sddc_manager.ca_path)!r}, "timeout_seconds": 30, "max_retries": 3,
+    "renew_before_seconds": 300, "access_token": None,
+}})
+"""
+    )
+
+    code, out = preview_with_pack(stack)
+
+    assert code != 0
+    assert "[mandatory]  vcf-access-token-secret" in out
+
+
+def test_an_advisory_violation_passes_with_a_warning(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path), max_retries=50)
+
+    code, out = preview_with_pack(stack)
+
+    assert code == 0, out
+    assert "[advisory]  vcf-bounded-retries" in out
+    assert "set max_retries to 10 or less" in out

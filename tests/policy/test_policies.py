@@ -1,0 +1,174 @@
+"""Each policy called directly: compliant and violating resources, config, and unknown values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from tests.support.tokens import make_jwt
+from vcf_provider.policy.policies import (
+    ACCESS_TOKEN_SECRET,
+    ALLOWED_HOSTS,
+    BOUNDED_RETRIES,
+    NO_PLAINTEXT_TOKEN_OUTPUTS,
+    REFRESHED_ACCESS_TOKEN,
+    RENEWAL_WINDOW,
+    STACK,
+    TLS_VERIFICATION_REQUIRED,
+    host_matches,
+)
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+COMPLIANT: dict[str, Any] = {
+    "host": "sddc-01.vcf.example.test",
+    "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11",
+    "allow_unverified_tls": False,
+    "timeout_seconds": 30.0,
+    "max_retries": 3.0,
+    "renew_before_seconds": 300.0,
+}
+
+
+def options(secret_outputs: list[str] | None = None) -> PolicyResourceOptions:
+    outputs = ["access_token", "refresh_token"] if secret_outputs is None else secret_outputs
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), outputs)
+
+
+def violations(
+    policy: Any,
+    props: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    secret_outputs: list[str] | None = None,
+    resource_type: str = REFRESHED_ACCESS_TOKEN,
+) -> list[str]:
+    found: list[str] = []
+    args = ResourceValidationArgs(
+        resource_type,
+        unknown_checking_proxy({**COMPLIANT, **(props or {})}),
+        "urn:pulumi:test::vcf::" + resource_type + "::tok",
+        "tok",
+        options(secret_outputs),
+        None,
+        config,
+    )
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    policy.validate(args, report)
+    return found
+
+
+@pytest.mark.parametrize(
+    "policy", [TLS_VERIFICATION_REQUIRED, ALLOWED_HOSTS, ACCESS_TOKEN_SECRET, RENEWAL_WINDOW, BOUNDED_RETRIES]
+)
+def test_a_compliant_token_passes_every_policy(policy: Any) -> None:
+    assert violations(policy, config={"allowedHosts": ["*.vcf.example.test"]}) == []
+
+
+def test_other_resource_types_are_ignored() -> None:
+    assert (
+        violations(
+            TLS_VERIFICATION_REQUIRED, {"allow_unverified_tls": True}, resource_type="aws:s3/bucket:Bucket"
+        )
+        == []
+    )
+
+
+def test_unverified_tls_is_a_violation_that_names_the_fix() -> None:
+    (message,) = violations(TLS_VERIFICATION_REQUIRED, {"allow_unverified_tls": True})
+    assert "sddc-01.vcf.example.test" in message
+    assert "set ca_bundle" in message
+    assert COMPLIANT["refresh_token"] not in message
+
+
+def test_exempt_hosts_may_skip_tls_verification() -> None:
+    config = {"exemptHosts": ["*.vcf.example.test"]}
+    assert violations(TLS_VERIFICATION_REQUIRED, {"allow_unverified_tls": True}, config) == []
+
+
+def test_allowed_hosts_pass_with_no_list_and_restrict_with_one() -> None:
+    assert violations(ALLOWED_HOSTS, {"host": "anything.example.test"}) == []
+    (message,) = violations(
+        ALLOWED_HOSTS,
+        {"host": "https://rogue.example.test:443"},
+        {"allowedHosts": ["sddc-01.vcf.example.test"]},
+    )
+    assert "rogue.example.test" in message
+    assert "allowedHosts" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "patterns", "expected"),
+    [
+        ("sddc.vcf.test", ["sddc.vcf.test"], True),
+        ("SDDC.vcf.test".lower(), ["SDDC.VCF.TEST"], True),
+        ("a.vcf.test", ["*.vcf.test"], True),
+        ("a.b.vcf.test", ["*.vcf.test"], True),
+        ("vcf.test", ["*.vcf.test"], False),
+        ("evilvcf.test", ["*.vcf.test"], False),
+        ("sddc.vcf.test.evil", ["sddc.vcf.test"], False),
+    ],
+)
+def test_host_patterns(name: str, patterns: list[str], expected: bool) -> None:
+    assert host_matches(name, patterns) is expected
+
+
+def test_dropping_access_token_from_secret_outputs_is_a_violation() -> None:
+    (message,) = violations(ACCESS_TOKEN_SECRET, secret_outputs=["refresh_token"])
+    assert "access_token" in message
+
+
+@pytest.mark.parametrize(("window", "bad"), [(30.0, True), (60.0, False), (1800.0, False), (3600.0, True)])
+def test_renewal_window_defaults(window: float, bad: bool) -> None:
+    assert bool(violations(RENEWAL_WINDOW, {"renew_before_seconds": window})) is bad
+
+
+def test_renewal_window_is_configurable() -> None:
+    assert violations(RENEWAL_WINDOW, {"renew_before_seconds": 30.0}, {"minSeconds": 10}) == []
+
+
+def test_bounded_retries_reports_each_excess() -> None:
+    found = violations(BOUNDED_RETRIES, {"timeout_seconds": 600.0, "max_retries": 50.0})
+    assert len(found) == 2
+    assert violations(BOUNDED_RETRIES, {"max_retries": 50.0}, {"maxRetries": 100}) == []
+
+
+def test_unknown_values_at_preview_do_not_crash_and_the_rest_is_checked() -> None:
+    unknown = {"host": UNKNOWN, "allow_unverified_tls": True, "renew_before_seconds": UNKNOWN}
+    assert len(violations(TLS_VERIFICATION_REQUIRED, unknown)) == 1
+    assert violations(ALLOWED_HOSTS, unknown, {"allowedHosts": ["x.test"]}) == []
+    assert violations(RENEWAL_WINDOW, unknown) == []
+
+
+def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
+    token = make_jwt(exp=1)
+    stack = PolicyResource(
+        STACK,
+        unknown_checking_proxy({"token": token, "expires_at": "2026-11-26T00:00:00Z"}),
+        "urn:pulumi:test::vcf::pulumi:pulumi:Stack::vcf-test",
+        "vcf-test",
+        options([]),
+        None,
+        None,
+        [],
+        {},
+    )
+    found: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    NO_PLAINTEXT_TOKEN_OUTPUTS.validate(StackValidationArgs([stack], None), report)
+    assert len(found) == 1
+    assert "stack output 'token'" in found[0]
+    assert token not in found[0]

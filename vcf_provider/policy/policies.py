@@ -1,0 +1,249 @@
+"""The policies of the vcf-provider pack, importable and testable without the engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+REFRESHED_ACCESS_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"  # noqa: S105 - a type token
+ACCESS_TOKEN_PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"  # noqa: S105 - a type token
+TOKEN_RESOURCES = (REFRESHED_ACCESS_TOKEN, ACCESS_TOKEN_PAIR)
+STACK = "pulumi:pulumi:Stack"
+
+DEFAULT_MIN_RENEW_SECONDS = 60
+DEFAULT_MAX_RENEW_SECONDS = 1800
+DEFAULT_MAX_TIMEOUT_SECONDS = 120
+DEFAULT_MAX_RETRIES = 10
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+_MISSING = object()
+
+
+def _known(props: Mapping[str, Any], key: str) -> Any:
+    """The property's value; _MISSING when it is unknown during preview (checked at `up` instead)."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return _MISSING
+
+
+def host_name(host: Any) -> str | None:
+    """The bare, lower-case host name of a `host` input (FQDN, host:port or URL)."""
+    if not isinstance(host, str) or not host.strip():
+        return None
+    text = host.strip()
+    parts = urlsplit(text if "://" in text else "https://" + text)
+    try:
+        return (parts.hostname or "").rstrip(".").lower() or None
+    except ValueError:
+        return None
+
+
+def host_matches(name: str, patterns: list[str]) -> bool:
+    """True when `name` equals a pattern, or ends with `.domain` for a `*.domain` pattern."""
+    for pattern in (p.strip().lower().rstrip(".") for p in patterns if isinstance(p, str)):
+        if pattern.startswith("*."):
+            if name.endswith(pattern[1:]) and len(name) > len(pattern) - 1:
+                return True
+        elif name == pattern:
+            return True
+    return False
+
+
+def _config_list(args: ResourceValidationArgs, key: str) -> list[str]:
+    value = args.get_config().get(key) or []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _config_number(args: ResourceValidationArgs, key: str, default: float) -> float:
+    value = args.get_config().get(key)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _validate_tls(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in TOKEN_RESOURCES:
+        return
+    allow = _known(args.props, "allow_unverified_tls")
+    if allow is not True:
+        return
+    host = _known(args.props, "host")
+    name = host_name(host) if host is not _MISSING else None
+    if name and host_matches(name, _config_list(args, "exemptHosts")):
+        return
+    report_violation(
+        f"{args.name} sets allow_unverified_tls=true for {name or 'its host'}: the refresh token would be "
+        "sent without checking who receives it. Remove allow_unverified_tls and set ca_bundle to the "
+        "CA that signed SDDC Manager's certificate, or list the host in this policy's exemptHosts.",
+        None,
+    )
+
+
+def _validate_allowed_hosts(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in TOKEN_RESOURCES:
+        return
+    allowed = _config_list(args, "allowedHosts")
+    if not allowed:
+        return
+    host = _known(args.props, "host")
+    if host is _MISSING:
+        return
+    name = host_name(host)
+    if name is None or not host_matches(name, allowed):
+        report_violation(
+            f"{args.name} targets {name or 'no valid host'}, which is not an allowed SDDC Manager "
+            f"({', '.join(allowed)}). Point host at an allowed manager, or add it to this policy's "
+            "allowedHosts.",
+            None,
+        )
+
+
+def _validate_secret_output(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in TOKEN_RESOURCES:
+        return
+    if "access_token" not in (args.opts.additional_secret_outputs or []):
+        report_violation(
+            f"{args.name} does not mark access_token as a secret output, so it would be stored and shown "
+            "in plain text. Do not override additional_secret_outputs in its ResourceOptions; "
+            "vcf-provider adds access_token itself.",
+            None,
+        )
+
+
+def _validate_renewal_window(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != REFRESHED_ACCESS_TOKEN:
+        return
+    window = _known(args.props, "renew_before_seconds")
+    if window is _MISSING or not isinstance(window, (int, float)):
+        return
+    low = _config_number(args, "minSeconds", DEFAULT_MIN_RENEW_SECONDS)
+    high = _config_number(args, "maxSeconds", DEFAULT_MAX_RENEW_SECONDS)
+    if not low <= window <= high:
+        report_violation(
+            f"{args.name} renews {window:g} s before expiry; keep renew_before_seconds between {low:g} and "
+            f"{high:g}: too short risks using an expired token mid-deployment, too long refreshes on "
+            "almost every run.",
+            None,
+        )
+
+
+def _validate_bounded_retries(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in TOKEN_RESOURCES:
+        return
+    timeout = _known(args.props, "timeout_seconds")
+    retries = _known(args.props, "max_retries")
+    max_timeout = _config_number(args, "maxTimeoutSeconds", DEFAULT_MAX_TIMEOUT_SECONDS)
+    max_retries = _config_number(args, "maxRetries", DEFAULT_MAX_RETRIES)
+    if isinstance(timeout, (int, float)) and timeout > max_timeout:
+        report_violation(
+            f"{args.name} waits up to {timeout:g} s per attempt; set timeout_seconds to {max_timeout:g} or "
+            "less so a dead SDDC Manager fails the deployment quickly.",
+            None,
+        )
+    if isinstance(retries, (int, float)) and retries > max_retries:
+        report_violation(
+            f"{args.name} retries {retries:g} times; set max_retries to {max_retries:g} or less so an "
+            "outage is reported instead of hammered.",
+            None,
+        )
+
+
+def _validate_stack_outputs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for resource in args.resources:
+        if resource.resource_type != STACK:
+            continue
+        for key in list(resource.props):
+            value = _known(resource.props, key)
+            if isinstance(value, str) and _JWT.search(value):
+                # Policies see secrets unwrapped, so a secret export is reported too: say so.
+                report_violation(
+                    f"stack output '{key}' holds an access token (a JWT). Unless it is a secret, anyone "
+                    "who can read this stack can call SDDC Manager with it. Export "
+                    "RefreshedAccessToken.access_token as it is (it stays secret; never wrap it in "
+                    "Output.unsecret or a plain string), or do not export it. The analyzer cannot see "
+                    "whether an output is secret: if this one is, disable this advisory policy in the "
+                    "pack config.",
+                    resource.urn,
+                )
+
+
+TLS_VERIFICATION_REQUIRED = ResourceValidationPolicy(
+    name="vcf-tls-verification-required",
+    description="SDDC Manager tokens are only requested over verified TLS.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_tls,
+    config_schema=PolicyConfigSchema(
+        properties={"exemptHosts": {"type": "array", "items": {"type": "string"}, "default": []}}
+    ),
+)
+
+ALLOWED_HOSTS = ResourceValidationPolicy(
+    name="vcf-allowed-hosts",
+    description="Tokens may only target the SDDC Managers the pack config lists (exact names or *.domain).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_allowed_hosts,
+    config_schema=PolicyConfigSchema(
+        properties={"allowedHosts": {"type": "array", "items": {"type": "string"}, "default": []}}
+    ),
+)
+
+ACCESS_TOKEN_SECRET = ResourceValidationPolicy(
+    name="vcf-access-token-secret",
+    description="access_token is always a secret output.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_secret_output,
+)
+
+RENEWAL_WINDOW = ResourceValidationPolicy(
+    name="vcf-renewal-window",
+    description="renew_before_seconds stays within a sensible window.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_renewal_window,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minSeconds": {"type": "number", "default": DEFAULT_MIN_RENEW_SECONDS},
+            "maxSeconds": {"type": "number", "default": DEFAULT_MAX_RENEW_SECONDS},
+        }
+    ),
+)
+
+BOUNDED_RETRIES = ResourceValidationPolicy(
+    name="vcf-bounded-retries",
+    description="Timeouts and retries are bounded so an outage fails fast.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_bounded_retries,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "maxTimeoutSeconds": {"type": "number", "default": DEFAULT_MAX_TIMEOUT_SECONDS},
+            "maxRetries": {"type": "number", "default": DEFAULT_MAX_RETRIES},
+        }
+    ),
+)
+
+NO_PLAINTEXT_TOKEN_OUTPUTS = StackValidationPolicy(
+    name="vcf-no-plaintext-token-outputs",
+    description="Stack outputs do not carry an access token in plain text.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_stack_outputs,
+)
+
+ALL_POLICIES = [
+    TLS_VERIFICATION_REQUIRED,
+    ALLOWED_HOSTS,
+    ACCESS_TOKEN_SECRET,
+    RENEWAL_WINDOW,
+    BOUNDED_RETRIES,
+    NO_PLAINTEXT_TOKEN_OUTPUTS,
+]
