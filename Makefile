@@ -14,6 +14,9 @@ lint: setup
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
+	@for program in examples/*/__main__.py examples/*/*/__main__.py; do \
+		(cd "$$(dirname "$$program")" && MYPYPATH="$(CURDIR)" $(PYTHON) -m mypy --config-file "$(CURDIR)/pyproject.toml" \
+			--no-error-summary --no-warn-unused-configs __main__.py) || exit 1; done
 
 test: setup lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,3 +50,28 @@ def new_stack(pulumi_cli: str, tmp_path: Path) -> Callable[..., PulumiStack]:
         return stack
 
     return make
+
+
+@pytest.fixture
+def project_stack(pulumi_cli: str, tmp_path: Path) -> Iterator[Callable[..., PulumiStack]]:
+    """Stacks of an existing project directory (an example); removed again, config file included."""
+    made: list[PulumiStack] = []
+
+    def make(project_dir: Path, name: str = "test") -> PulumiStack:
+        base = tmp_path / f"{project_dir.name}-{len(made)}"
+        stack = PulumiStack(
+            pulumi=pulumi_cli,
+            work_dir=project_dir,
+            state_dir=base / "state",
+            home_dir=base / "home",
+            name=name,
+        )
+        stack.state_dir.mkdir(parents=True)
+        stack.home_dir.mkdir(parents=True)
+        stack.init()
+        made.append(stack)
+        return stack
+
+    yield make
+    for stack in made:
+        stack.run("stack", "rm", stack.name, "--yes", "--force", check=False)

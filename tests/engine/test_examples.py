@@ -1,0 +1,185 @@
+"""Every example and the demo run on the real engine against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.engine import REPO_ROOT, PulumiStack
+from tests.support.leaks import assert_no_leaks
+from vcf_provider.policy import PACK_DIRECTORY
+from vcf_provider.testing import SddcManagerEmulator
+
+pytestmark = pytest.mark.engine
+
+EXAMPLES = REPO_ROOT / "examples"
+ProjectStack = Callable[..., PulumiStack]
+
+
+def configure(stack: PulumiStack, emulator: SddcManagerEmulator) -> None:
+    stack.set_config("vcf:host", emulator.url)
+    stack.set_config("vcf:caBundle", str(emulator.ca_path))
+    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
+
+
+def emulator_secrets(*emulators: SddcManagerEmulator) -> list[str]:
+    found: list[str] = []
+    for emulator in emulators:
+        found += [
+            *emulator.live_refresh_tokens,
+            *emulator.revoked_refresh_tokens,
+            *emulator.issued_access_tokens,
+        ]
+    return found
+
+
+def test_the_demo_runs_end_to_end_without_printing_a_token(pulumi_cli: str) -> None:
+    env = {**os.environ, "PATH": f"{Path(pulumi_cli).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "demo"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "access_token: [secret]" in out
+    assert "the token works" in out
+    assert out.count("requests to SDDC Manager during this up: 1") == 1
+    assert out.count("requests to SDDC Manager during this up: 0") == 1
+    assert "2 unchanged" in out
+    assert "- 2 deleted" in out
+    assert "eyJ" not in out, "a token-shaped string was printed"
+    assert not (REPO_ROOT / "Pulumi.demo.yaml").exists(), "the demo leaves no stack config behind"
+
+
+def test_downstream_example_calls_the_api_and_keeps_the_token_secret(
+    project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = project_stack(EXAMPLES / "downstream")
+    configure(stack, sddc_manager)
+
+    stack.up()
+
+    assert stack.outputs()["managers"] == [{"fqdn": "sddc-manager.vcf.test", "version": "9.0.2.0"}]
+    assert sddc_manager.count("GET", "/v1/sddc-managers") == 1
+    (downstream,) = stack.resources("pulumi-python:dynamic/vcf-example:SddcManagers")
+    assert "ciphertext" in downstream["inputs"]["access_token"]
+    stack.destroy()
+    assert_no_leaks(stack.artifacts(), emulator_secrets(sddc_manager))
+
+
+def test_stack_reference_example_keeps_the_token_secret_in_the_consumer(
+    project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
+) -> None:
+    producer = project_stack(EXAMPLES / "stack-reference" / "producer", name="dev")
+    configure(producer, sddc_manager)
+    producer.up()
+    consumer = project_stack(EXAMPLES / "stack-reference" / "consumer", name="dev")
+    # Both stacks share one backend, as they would in a team.
+    consumer.state_dir = producer.state_dir
+    consumer.init()
+    consumer.set_config("producerStack", "organization/vcf-token-producer/dev")
+
+    consumer.up()
+
+    assert consumer.outputs()["access_token"] == "[secret]"
+    assert consumer.outputs(show_secrets=True)["access_token"] == sddc_manager.issued_access_tokens[-1]
+    consumer.transcript.pop()  # the --show-secrets output reveals it by design
+    stack_export = json.loads(consumer.run("stack", "export").stdout)
+    (root,) = [r for r in stack_export["deployment"]["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+    assert "ciphertext" in root["outputs"]["access_token"]
+    assert sddc_manager.count("PATCH", "/v1/tokens/access-token/refresh") == 1
+    consumer.destroy()
+    producer.destroy()
+    assert_no_leaks({**producer.artifacts(), **consumer.artifacts()}, emulator_secrets(sddc_manager))
+
+
+def test_policy_example_fails_preview_on_its_deliberate_violation(
+    project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = project_stack(EXAMPLES / "policy")
+    stack.set_config("vcf:host", sddc_manager.url)
+    stack.set_config("vcf:refreshToken", sddc_manager.issue_refresh_token(), secret=True)
+
+    result = stack.run("preview", "--policy-pack", str(PACK_DIRECTORY), check=False)
+
+    assert result.returncode != 0
+    assert "[mandatory]  vcf-tls-verification-required" in result.stdout
+    assert sddc_manager.count() == 0
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Iterator[list[SddcManagerEmulator]]:
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(SddcManagerEmulator(state_dir=tmp_path / f"sddc-{n}", latency_seconds=0.05))
+            for n in range(5)
+        ]
+
+
+def test_fleet_example_converges_five_managers_concurrently(
+    pulumi_cli: str, tmp_path: Path, fleet: list[SddcManagerEmulator]
+) -> None:
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "managers": [
+                    {
+                        "name": f"sddc-{n}",
+                        "host": emulator.url,
+                        "ca_bundle": str(emulator.ca_path),
+                        "refresh_token_env": f"VCF_REFRESH_TOKEN_{n}",
+                    }
+                    for n, emulator in enumerate(fleet)
+                ]
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(
+            [str(REPO_ROOT / ".venv" / "bin"), str(Path(pulumi_cli).parent), os.environ["PATH"]]
+        ),
+        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_CONFIG_PASSPHRASE": "fleet test",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        **{f"VCF_REFRESH_TOKEN_{n}": emulator.issue_refresh_token() for n, emulator in enumerate(fleet)},
+    }
+    (tmp_path / "state").mkdir()
+
+    def run_fleet(*extra: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, str(EXAMPLES / "fleet" / "fleet.py"), str(inventory), *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        return completed.stdout + completed.stderr
+
+    first = run_fleet()
+    assert first.count("refreshed") == 5
+    assert all(emulator.count("PATCH", "/v1/tokens/access-token/refresh") == 1 for emulator in fleet)
+
+    second = run_fleet()
+    assert second.count("unchanged") == 5
+    assert all(emulator.count() == 1 for emulator in fleet), "a fresh fleet makes no requests"
+
+    run_fleet("--destroy")
+    assert not list((EXAMPLES / "fleet" / "program").glob("Pulumi.sddc-*.yaml"))
+    assert_no_leaks({"fleet output": first + second}, emulator_secrets(*fleet))
