@@ -14,12 +14,16 @@ from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManager
 
 
 def client_for(emulator: SddcManagerEmulator) -> SddcManagerClient:
-    return SddcManagerClient(ConnectionSettings(base_url=emulator.url, verify=str(emulator.ca_path), max_retries=0))
+    return SddcManagerClient(
+        ConnectionSettings(base_url=emulator.url, verify=str(emulator.ca_path), max_retries=0)
+    )
 
 
 def test_a_token_pair_refreshes_reads_and_is_revoked(sddc_manager: SddcManagerEmulator) -> None:
     with client_for(sddc_manager) as client:
-        access, refresh = client.create_token_pair({"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD})
+        access, refresh = client.create_token_pair(
+            {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
+        )
         assert client.get("/v1/sddc-managers", access_token=access)["elements"][0]["version"] == "9.0.2.0"
         refreshed = client.refresh_access_token(refresh)
         assert refreshed != access

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -34,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     with emulator:
         refresh_token = emulator.issue_refresh_token()
         if args.json:
-            print(json.dumps({"url": emulator.url, "ca_path": str(emulator.ca_path), "refresh_token": refresh_token}))
+            print(
+                json.dumps(
+                    {"url": emulator.url, "ca_path": str(emulator.ca_path), "refresh_token": refresh_token}
+                )
+            )
         else:
             print(f"SDDC Manager emulator at {emulator.url}")
             print(f"CA certificate:  {emulator.ca_path}")
@@ -42,10 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"login:           {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}")
             print("Ctrl-C stops it.")
         sys.stdout.flush()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 
