@@ -27,6 +27,7 @@ from vcf_provider.errors import (
     SddcManagerUnreachableError,
     parse_vcf_error,
     redact,
+    redact_document,
 )
 from vcf_provider.jwt import NotAJwtError, looks_like_jwt
 
@@ -303,7 +304,7 @@ class SddcManagerClient:
         error = None
         if answer.body and not answer.truncated:
             try:
-                error = parse_vcf_error(json.loads(answer.body))
+                error = parse_vcf_error(redact_document(json.loads(answer.body), secrets))
             except ValueError:
                 error = None
         if answer.truncated:
@@ -317,16 +318,17 @@ class SddcManagerClient:
             reason=answer.reason,
             error=error,
             content_type=answer.content_type or None,
-            body_snippet=_snippet(answer.body),
+            body_snippet=_snippet(answer.body, secrets),
             body_length=len(answer.body),
             hint=hint,
             secrets=secrets,
         )
 
 
-def _snippet(body: bytes) -> str:
-    text = body[:200].decode("utf-8", errors="replace")
-    return " ".join(text.split())
+def _snippet(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+    """The start of a body for an error message, redacted before it is cut."""
+    text = redact(body[:4096].decode("utf-8", errors="replace"), secrets)
+    return " ".join(text.split())[:200]
 
 
 def _timed_out(error: requests.exceptions.RequestException) -> bool:
@@ -412,7 +414,7 @@ def parse_access_token(body: bytes, content_type: str, *, secrets: tuple[str, ..
     if len(text) >= 16 and not any(ch.isspace() for ch in text):
         shown = f"a {len(text)}-character value (not shown: it may be a credential)"
     else:
-        shown = f"{len(text)} characters starting with {redact(_snippet(body), secrets)[:80]!r}"
+        shown = f"{len(text)} characters starting with {_snippet(body, secrets)[:80]!r}"
     raise InvalidTokenResponseError(
         f"{action}: SDDC Manager answered 2xx with {shown} of content type {content_type or 'none'}; "
         "expected an access token (JWT). Check that host points at SDDC Manager itself, not a proxy "

@@ -15,6 +15,8 @@ MAX_ITEMS = 20
 MAX_DEPTH = 5
 #: Longest snippet of a body that is not a VCF `Error`.
 MAX_SNIPPET_CHARS = 200
+#: Most characters of payload detail in one error message (the first line and hint come on top).
+MAX_DETAIL_CHARS = 8000
 
 REDACTED = "[redacted]"
 
@@ -211,6 +213,19 @@ def render_vcf_error(error: VcfError, indent: str = "  ") -> list[str]:
     return lines
 
 
+def _bounded(lines: list[str]) -> list[str]:
+    """At most MAX_DETAIL_CHARS of lines; says how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) > MAX_DETAIL_CHARS:
+            kept.append(f"  ... {len(lines) - len(kept)} more lines of the payload not shown")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
 class VcfProviderError(Exception):
     """Base class of every error this package raises; `str()` is complete, readable and secret-free."""
 
@@ -243,7 +258,7 @@ class SddcManagerApiError(VcfProviderError):
         self.hint = hint
         lines = [f"{action} failed: HTTP {status} {reason} from {method} {url}".rstrip()]
         if error is not None:
-            lines.extend(render_vcf_error(error))
+            lines.extend(_bounded(render_vcf_error(error)))
         elif body_length:
             lines.append(
                 f"  the body is not a VCF Error: {body_length} bytes of {content_type or 'unknown type'}"
@@ -271,3 +286,18 @@ class SddcManagerRedirectError(VcfProviderError):
 
 class InvalidTokenResponseError(VcfProviderError):
     """SDDC Manager answered 2xx, but the body is not a usable access token."""
+
+
+def redact_document(document: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of decoded JSON with `redact` applied to every string, keys included.
+
+    Done before anything is clipped for display, so a secret cut in two cannot slip through.
+    """
+    secrets = tuple(secrets)
+    if isinstance(document, str):
+        return redact(document, secrets)
+    if isinstance(document, list):
+        return [redact_document(item, secrets) for item in document]
+    if isinstance(document, dict):
+        return {redact(str(k), secrets): redact_document(v, secrets) for k, v in document.items()}
+    return document

@@ -135,17 +135,31 @@ class PulumiStack:
     def destroy(self, check: bool = True) -> CommandResult:
         return self.run("destroy", "--yes", "--skip-preview", check=check)
 
+    def revealing(self, *args: str) -> str:
+        """Runs a command that prints secrets on purpose; its output stays out of the leak audit."""
+        stdout = self.run(*args).stdout
+        self.transcript.pop()
+        return stdout
+
     def outputs(self, show_secrets: bool = False) -> dict[str, Any]:
-        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
-        value: dict[str, Any] = json.loads(self.run(*args).stdout)
+        if show_secrets:
+            revealed: dict[str, Any] = json.loads(
+                self.revealing("stack", "output", "--json", "--show-secrets")
+            )
+            return revealed
+        value: dict[str, Any] = json.loads(self.run("stack", "output", "--json").stdout)
         return value
 
-    def export(self) -> dict[str, Any]:
+    def export(self, show_secrets: bool = False) -> dict[str, Any]:
+        if show_secrets:
+            revealed: dict[str, Any] = json.loads(self.revealing("stack", "export", "--show-secrets"))
+            return revealed
         value: dict[str, Any] = json.loads(self.run("stack", "export").stdout)
         return value
 
-    def resources(self, type_token: str | None = None) -> list[dict[str, Any]]:
-        resources: list[dict[str, Any]] = self.export()["deployment"].get("resources") or []
+    def resources(self, type_token: str | None = None, show_secrets: bool = False) -> list[dict[str, Any]]:
+        deployment = self.export(show_secrets)["deployment"]
+        resources: list[dict[str, Any]] = deployment.get("resources") or []
         return [r for r in resources if type_token is None or r["type"] == type_token]
 
     def state_files(self) -> Iterable[Path]:

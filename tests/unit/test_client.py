@@ -269,3 +269,15 @@ def test_unverified_tls_works_against_an_unknown_ca_with_one_warning(
     stderr = capsys.readouterr().err
     assert stderr.count("warning: TLS verification is off") == 1
     assert len(stderr.strip().splitlines()) == 1
+
+
+def test_a_token_echoed_in_a_long_error_field_is_redacted_before_clipping(
+    sddc_manager: SddcManagerEmulator, refresh_token: str
+) -> None:
+    echoed = sddc_manager.mint_access_token()
+    sddc_manager.script(*REFRESH, Fault.error(400, vcf_error("BAD", "x" * 420 + echoed, "Fix.")))
+
+    with pytest.raises(SddcManagerApiError) as raised:
+        refresh(sddc_manager, refresh_token)
+
+    assert echoed.split(".")[1][:24] not in str(raised.value)

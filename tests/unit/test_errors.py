@@ -8,6 +8,7 @@ from vcf_provider.errors import (
     SddcManagerApiError,
     parse_vcf_error,
     redact,
+    redact_document,
 )
 
 
@@ -127,3 +128,14 @@ def test_tokens_and_given_secrets_are_redacted_everywhere() -> None:
 
 def test_redact_leaves_ordinary_text_alone() -> None:
     assert redact("HTTP 404 Not Found", ["abcd-secret"]) == "HTTP 404 Not Found"
+
+
+def test_a_token_cut_in_two_by_clipping_is_still_redacted() -> None:
+    jwt = make_jwt(exp=1, sub="someone")
+    payload_start = jwt.split(".")[1][:24]
+    document = {"message": "x" * 420 + jwt, "arguments": ["y" * 480 + jwt]}
+
+    message = str(api_error(redact_document(document)))
+
+    assert payload_start not in message
+    assert "[redacted]" in message

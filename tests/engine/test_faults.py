@@ -1,0 +1,229 @@
+"""The fault matrix on the real engine: what `pulumi up` shows, how many requests, what state remains.
+
+Cases that are pure client logic (Retry-After, 429, hangs, huge or undecodable bodies, hostname
+mismatch) are in tests/unit/test_client.py; every engine case here ends with the leak audit.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.engine import PulumiStack, StackFactory
+from tests.support.leaks import assert_no_leaks
+from tests.support.tokens import make_jwt
+from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+
+pytestmark = pytest.mark.engine
+
+REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
+TYPE_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"
+
+
+def program(host: str, **arguments: object) -> str:
+    rendered = "".join(f", {name}={value!r}" for name, value in arguments.items())
+    return f"""
+import pulumi
+from vcf_provider import RefreshedAccessToken
+config = pulumi.Config("test")
+token = RefreshedAccessToken(
+    "sddc-token", host={host!r}, triggers={{"rotation": config.get("rotation") or "1"}}{rendered}
+)
+pulumi.export("expires_at", token.expires_at)
+pulumi.export("refreshed_at", token.refreshed_at)
+"""
+
+
+def make_stack(
+    new_stack: StackFactory, emulator: SddcManagerEmulator, host: str | None = None, **arguments: object
+) -> PulumiStack:
+    arguments.setdefault("ca_bundle", str(emulator.ca_path))
+    stack = new_stack(program(host or emulator.url, **arguments))
+    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
+    return stack
+
+
+def audit(stack: PulumiStack, *emulators: SddcManagerEmulator) -> None:
+    secrets: list[str] = []
+    for emulator in emulators:
+        secrets += [*emulator.live_refresh_tokens, *emulator.issued_access_tokens]
+    assert_no_leaks(stack.artifacts(), secrets)
+
+
+def test_two_503s_then_200_succeeds_with_three_requests(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager)
+    busy = Fault.error(503, vcf_error("BUSY", "Busy.", "Retry later."))
+    sddc_manager.script(*REFRESH, busy, busy)
+
+    stack.up()
+
+    assert sddc_manager.count(*REFRESH) == 3
+    assert len(stack.resources(TYPE_TOKEN)) == 1
+    audit(stack, sddc_manager)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_connection_refused_fails_the_create_and_leaves_nothing(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager, host=f"127.0.0.1:{free_port()}", max_retries=1)
+
+    result = stack.up(check=False)
+
+    assert result.returncode != 0
+    assert "SddcManagerUnreachableError: refreshing the access token failed: could not get an answer" in (
+        result.stdout
+    )
+    assert "Connection refused" in result.stdout
+    assert stack.resources(TYPE_TOKEN) == []
+    audit(stack, sddc_manager)
+
+
+def test_a_redirect_fails_and_the_other_port_receives_nothing(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator, tmp_path: Path
+) -> None:
+    with SddcManagerEmulator(state_dir=tmp_path / "elsewhere") as elsewhere:
+        stack = make_stack(new_stack, sddc_manager)
+        sddc_manager.script(*REFRESH, Fault.redirect(elsewhere.url + REFRESH[1]))
+
+        result = stack.up(check=False)
+
+        assert result.returncode != 0
+        assert f"a redirect to 127.0.0.1:{elsewhere.port}. Redirects are never followed" in result.stdout
+        assert elsewhere.count() == 0
+        assert sddc_manager.count(*REFRESH) == 1
+        audit(stack, sddc_manager, elsewhere)
+
+
+def test_a_200_that_is_not_a_token_is_reported_without_its_body(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager)
+    sddc_manager.script(*REFRESH, Fault.raw(200, "opaque-value-that-could-be-a-credential-0123456789"))
+
+    result = stack.up(check=False)
+
+    assert result.returncode != 0
+    assert "InvalidTokenResponseError" in result.stdout
+    assert "not shown: it may be a credential" in result.stdout
+    assert "opaque-value-that-could-be" not in result.stdout
+    assert stack.resources(TYPE_TOKEN) == []
+
+
+def test_a_token_without_exp_works_and_renews_only_on_triggers(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager)
+    sddc_manager.script(*REFRESH, Fault.raw(200, make_jwt(sub="admin", iat=int(time.time()))))
+
+    stack.up()
+    assert stack.outputs().get("expires_at") is None
+    assert stack.resources(TYPE_TOKEN)[0]["outputs"].get("expires_at") is None
+    stack.up()
+    assert sddc_manager.count(*REFRESH) == 1, "no exp: nothing to renew"
+
+    stack.set_config("test:rotation", "2")
+    stack.up()
+    assert sddc_manager.count(*REFRESH) == 2
+    assert stack.outputs()["expires_at"] is not None
+
+
+def test_an_unknown_ca_points_at_ca_bundle(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = new_stack(program(sddc_manager.url))
+    stack.set_config("vcf:refreshToken", sddc_manager.issue_refresh_token(), secret=True)
+
+    result = stack.up(check=False)
+
+    assert result.returncode != 0
+    assert "SddcManagerTlsError" in result.stdout
+    assert "certificate verify failed" in result.stdout
+    assert "Set ca_bundle (stack config vcf:caBundle or VCF_CA_BUNDLE)" in result.stdout
+    assert sddc_manager.count() == 0
+    audit(stack, sddc_manager)
+
+
+def test_unverified_tls_works_against_an_unknown_ca_with_one_warning(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager, ca_bundle=None, allow_unverified_tls=True)
+
+    result = stack.up()
+
+    diagnostics = result.stdout.split("Diagnostics:", 1)[1]
+    assert diagnostics.count("warning: TLS verification is off for https://127.0.0.1") == 1
+    assert sddc_manager.count(*REFRESH) == 1
+    audit(stack, sddc_manager)
+
+
+def test_a_failed_update_keeps_the_previous_outputs_and_the_next_up_recovers(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager)
+    stack.up()
+    before = stack.resources(TYPE_TOKEN, show_secrets=True)[0]["outputs"]
+    sddc_manager.script(*REFRESH, *[Fault.error(500, vcf_error("DOWN", "Down.", "Wait."))] * 4)
+    stack.set_config("test:rotation", "2")
+
+    failed = stack.up(check=False)
+
+    assert failed.returncode != 0
+    after_failure = stack.resources(TYPE_TOKEN, show_secrets=True)[0]["outputs"]
+    assert after_failure["refreshed_at"] == before["refreshed_at"]
+    assert after_failure["access_token"] == before["access_token"], "the stored token is kept"
+
+    stack.up()
+
+    assert stack.resources(TYPE_TOKEN)[0]["outputs"]["refreshed_at"] >= before["refreshed_at"]
+    assert sddc_manager.count(*REFRESH) == 1 + 4 + 1
+    audit(stack, sddc_manager)
+
+
+def test_sigint_during_a_hanging_refresh_leaves_a_recoverable_stack(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = make_stack(new_stack, sddc_manager, timeout_seconds=120, max_retries=0)
+    sddc_manager.script(*REFRESH, Fault.hung())
+    process = subprocess.Popen(
+        [stack.pulumi, "--non-interactive", "up", "--yes", "--skip-preview"],
+        cwd=stack.work_dir,
+        env=stack.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while sddc_manager.count(*REFRESH) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sddc_manager.count(*REFRESH) == 1, "the refresh never started"
+
+    # The first ^C asks for a graceful stop (which waits for the hung call); the second terminates.
+    process.send_signal(signal.SIGINT)
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    interrupted, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "received; terminating" in interrupted
+
+    recovered = stack.up()
+    assert "pending operations" in recovered.stdout
+    stack.run("refresh", "--yes", "--clear-pending-creates")
+
+    deployment = stack.export()["deployment"]
+    assert not deployment.get("pending_operations")
+    assert len(stack.resources(TYPE_TOKEN)) == 1
+    assert stack.outputs()["expires_at"] is not None
+    audit(stack, sddc_manager)
