@@ -2,11 +2,18 @@
 
 import pulumi
 
-from vcf_provider import RefreshedAccessToken
+from vcf_provider import AccessTokenPair, RefreshedAccessToken
 
-# host, refreshToken (secret) and caBundle come from stack config (`pulumi config set vcf:...`),
-# so this program runs unchanged against the emulator and against a real SDDC Manager.
-token = RefreshedAccessToken("sddc-token")
+# Everything comes from stack config (`pulumi config set vcf:...`), so this program runs unchanged
+# against the emulator (`make demo`) and against a real SDDC Manager:
+#   vcf:host, vcf:caBundle, and either vcf:refreshToken (secret) or vcf:username + vcf:password (secret).
+config = pulumi.Config("vcf")
+refresh_token = config.get_secret("refreshToken")
+if refresh_token is None:
+    # Log in with credentials; the pair's refresh token is revoked when the stack is destroyed.
+    refresh_token = AccessTokenPair("sddc-login").refresh_token
+
+token = RefreshedAccessToken("sddc-token", refresh_token=refresh_token)
 
 # access_token is always a secret: `pulumi stack output` shows [secret]. Other resources take it as
 # an input (see examples/downstream); expires_at tells when the next `pulumi up` renews it.

@@ -65,6 +65,7 @@ def project_stack(pulumi_cli: str, tmp_path: Path) -> Iterator[Callable[..., Pul
             state_dir=base / "state",
             home_dir=base / "home",
             name=name,
+            owns_work_dir=False,
         )
         stack.state_dir.mkdir(parents=True)
         stack.home_dir.mkdir(parents=True)

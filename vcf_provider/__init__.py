@@ -23,9 +23,11 @@ from vcf_provider.errors import (
     VcfError,
     VcfProviderError,
 )
+from vcf_provider.pair import AccessTokenPair
 from vcf_provider.resource import RefreshedAccessToken, RefreshedAccessTokenArgs
 
 __all__ = [
+    "AccessTokenPair",
     "InvalidTokenResponseError",
     "RefreshedAccessToken",
     "RefreshedAccessTokenArgs",

@@ -185,7 +185,9 @@ class SddcManagerClient:
             ) from None
         if not isinstance(refresh_id, str) or not refresh_id:
             raise InvalidTokenResponseError(f"{action}: the answer has no refreshToken.id")
-        token = parse_access_token(json.dumps(access_token).encode(), "application/json", secrets=secrets)
+        token = parse_access_token(
+            json.dumps(access_token).encode(), "application/json", secrets=secrets, action=action
+        )
         return token, refresh_id
 
     def revoke_refresh_token(self, refresh_token: str) -> bool:
@@ -379,9 +381,14 @@ def _warn_unverified(base_url: str) -> None:
         )
 
 
-def parse_access_token(body: bytes, content_type: str, *, secrets: tuple[str, ...] = ()) -> str:
+def parse_access_token(
+    body: bytes,
+    content_type: str,
+    *,
+    secrets: tuple[str, ...] = (),
+    action: str = "refreshing the access token",
+) -> str:
     """Reads an access token from a 2xx body: raw JWT text or a JSON string holding one."""
-    action = "refreshing the access token"
     try:
         text = body.decode("utf-8").strip()
     except UnicodeDecodeError:

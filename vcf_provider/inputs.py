@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 if TYPE_CHECKING:
@@ -37,8 +38,11 @@ _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 def is_unknown(value: Any) -> bool:
-    """True for a value the engine will only know after an earlier resource is created."""
-    return isinstance(value, str) and value == UNKNOWN
+    """True for a value the engine will only know after an earlier resource is created.
+
+    The SDK hands these over as its sentinel string, or (inside secrets) as `Unknown` objects.
+    """
+    return (isinstance(value, str) and value == UNKNOWN) or isinstance(value, Unknown)
 
 
 def base_url(host: str) -> str:
@@ -121,8 +125,8 @@ _NUMBERS = (
 )
 
 
-def check(news: Mapping[str, Any]) -> list[CheckFailure]:
-    """Every problem with the inputs, each naming the property and the fix; unknown values pass."""
+def check_connection(news: Mapping[str, Any]) -> list[CheckFailure]:
+    """Problems with the inputs every token resource shares: host, TLS, timeout, retries, triggers."""
     failures: list[CheckFailure] = []
     host = news.get(HOST)
     if not is_unknown(host):
@@ -139,22 +143,6 @@ def check(news: Mapping[str, Any]) -> list[CheckFailure]:
                 base_url(host)
             except ValueError as error:
                 failures.append(CheckFailure(HOST, str(error)))
-
-    refresh_token = news.get(REFRESH_TOKEN)
-    if not is_unknown(refresh_token) and (not isinstance(refresh_token, str) or not refresh_token.strip()):
-        # No property name: the engine prints the named property's value, and this one is a secret.
-        failures.append(
-            CheckFailure(
-                "",
-                "refresh_token is empty: pass refresh_token=..., or set it with "
-                "`pulumi config set --secret vcf:refreshToken <id>` or the VCF_REFRESH_TOKEN "
-                "environment variable (the refreshToken.id from POST /v1/tokens)",
-            )
-        )
-    elif isinstance(refresh_token, str) and refresh_token != refresh_token.strip():
-        failures.append(
-            CheckFailure("", "refresh_token has leading or trailing white space: remove it from the value")
-        )
 
     ca_bundle = news.get(CA_BUNDLE)
     if ca_bundle is not None and not is_unknown(ca_bundle):
@@ -179,7 +167,7 @@ def check(news: Mapping[str, Any]) -> list[CheckFailure]:
 
     for number in _NUMBERS:
         value = news.get(number.name)
-        if value is None or is_unknown(value):
+        if value is None or is_unknown(value) or number.name not in news:
             continue
         problem = _number_problem(number, value)
         if problem:
@@ -188,6 +176,30 @@ def check(news: Mapping[str, Any]) -> list[CheckFailure]:
     triggers = news.get(TRIGGERS)
     if triggers is not None and not is_unknown(triggers) and not isinstance(triggers, (dict, list, str)):
         failures.append(CheckFailure(TRIGGERS, "triggers must be a map, a list or a string"))
+    return failures
+
+
+def check(news: Mapping[str, Any]) -> list[CheckFailure]:
+    """Every problem with RefreshedAccessToken's inputs, each naming the property and the fix.
+
+    Unknown values (known only after an earlier resource is created) pass.
+    """
+    failures = check_connection(news)
+    refresh_token = news.get(REFRESH_TOKEN)
+    if not is_unknown(refresh_token) and (not isinstance(refresh_token, str) or not refresh_token.strip()):
+        # No property name: the engine prints the named property's value, and this one is a secret.
+        failures.append(
+            CheckFailure(
+                "",
+                "refresh_token is empty: pass refresh_token=..., or set it with "
+                "`pulumi config set --secret vcf:refreshToken <id>` or the VCF_REFRESH_TOKEN "
+                "environment variable (the refreshToken.id from POST /v1/tokens)",
+            )
+        )
+    elif isinstance(refresh_token, str) and refresh_token != refresh_token.strip():
+        failures.append(
+            CheckFailure("", "refresh_token has leading or trailing white space: remove it from the value")
+        )
     return failures
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +9,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider import inputs
+from vcf_provider import defaults, inputs
 from vcf_provider.provider import ACCESS_TOKEN, RefreshedAccessTokenProvider
-
-CONFIG_NAMESPACE = "vcf"
 
 
 @dataclass
@@ -30,49 +27,20 @@ class RefreshedAccessTokenArgs:
     triggers: pulumi.Input[Mapping[str, Any]] | None = None
 
 
-def _env_flag(name: str) -> bool | str | None:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return None
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    return value  # not a flag: the provider's check names the problem
-
-
 def _resolve_defaults(args: RefreshedAccessTokenArgs) -> RefreshedAccessTokenArgs:
     """Fills unset inputs from stack config (`vcf:*`), then from `VCF_*` environment variables."""
-    config = pulumi.Config(CONFIG_NAMESPACE)
-    allow_unverified_tls: pulumi.Input[bool] | str | None = args.allow_unverified_tls
-    if allow_unverified_tls is None:
-        allow_unverified_tls = config.get_bool("allowUnverifiedTls")
-    if allow_unverified_tls is None:
-        allow_unverified_tls = _env_flag("VCF_ALLOW_UNVERIFIED_TLS")
-    refresh_token = args.refresh_token
-    if refresh_token is None:
-        refresh_token = config.get_secret("refreshToken")
-    if refresh_token is None:
-        refresh_token = os.environ.get("VCF_REFRESH_TOKEN", "")
+    refresh_token = defaults.secret(args.refresh_token, "refreshToken", "VCF_REFRESH_TOKEN")
     return RefreshedAccessTokenArgs(
-        host=args.host if args.host is not None else config.get("host") or os.environ.get("VCF_HOST"),
-        refresh_token=refresh_token,
-        ca_bundle=(
-            args.ca_bundle
-            if args.ca_bundle is not None
-            else config.get("caBundle") or os.environ.get("VCF_CA_BUNDLE") or None
+        host=defaults.value(args.host, "host", "VCF_HOST"),
+        # Empty when unset anywhere, so the provider's check reports it at preview.
+        refresh_token=refresh_token if refresh_token is not None else pulumi.Output.secret(""),
+        ca_bundle=defaults.value(args.ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
+        allow_unverified_tls=defaults.flag(
+            args.allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
         ),
-        allow_unverified_tls=allow_unverified_tls,  # type: ignore[arg-type]
-        timeout_seconds=(
-            args.timeout_seconds if args.timeout_seconds is not None else inputs.DEFAULT_TIMEOUT_SECONDS
-        ),
-        max_retries=args.max_retries if args.max_retries is not None else inputs.DEFAULT_MAX_RETRIES,
-        renew_before_seconds=(
-            args.renew_before_seconds
-            if args.renew_before_seconds is not None
-            else inputs.DEFAULT_RENEW_BEFORE_SECONDS
-        ),
+        timeout_seconds=defaults.number(args.timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
+        max_retries=defaults.number(args.max_retries, inputs.DEFAULT_MAX_RETRIES),
+        renew_before_seconds=defaults.number(args.renew_before_seconds, inputs.DEFAULT_RENEW_BEFORE_SECONDS),
         triggers=args.triggers,
     )
 
@@ -165,7 +133,7 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
         props: dict[str, Any] = {
             inputs.HOST: resolved.host,
             # Secret even when given as plain text: state must never hold it readable.
-            inputs.REFRESH_TOKEN: pulumi.Output.secret(resolved.refresh_token),
+            inputs.REFRESH_TOKEN: resolved.refresh_token,
             inputs.CA_BUNDLE: resolved.ca_bundle,
             inputs.ALLOW_UNVERIFIED_TLS: resolved.allow_unverified_tls,
             inputs.TIMEOUT_SECONDS: resolved.timeout_seconds,

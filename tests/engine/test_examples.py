@@ -16,7 +16,7 @@ import yaml
 from tests.support.engine import REPO_ROOT, PulumiStack
 from tests.support.leaks import assert_no_leaks
 from vcf_provider.policy import PACK_DIRECTORY
-from vcf_provider.testing import SddcManagerEmulator
+from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 pytestmark = pytest.mark.engine
 
@@ -182,3 +182,24 @@ def test_fleet_example_converges_five_managers_concurrently(
     run_fleet("--destroy")
     assert not list((EXAMPLES / "fleet" / "program").glob("Pulumi.sddc-*.yaml"))
     assert_no_leaks({"fleet output": first + second}, emulator_secrets(*fleet))
+
+
+def test_the_quickstart_logs_in_with_credentials_and_revokes_on_destroy(
+    project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = project_stack(REPO_ROOT, name="credentials")
+    stack.set_config("vcf:host", sddc_manager.url)
+    stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
+    stack.set_config("vcf:username", DEFAULT_USERNAME)
+    stack.set_config("vcf:password", DEFAULT_PASSWORD, secret=True)
+
+    stack.up()
+    assert stack.outputs()["access_token"] == "[secret]"
+    stack.destroy()
+
+    assert [(r.method, r.path) for r in sddc_manager.requests] == [
+        ("POST", "/v1/tokens"),
+        ("PATCH", "/v1/tokens/access-token/refresh"),
+        ("DELETE", "/v1/tokens/refresh-token"),
+    ]
+    assert_no_leaks(stack.artifacts(), [DEFAULT_PASSWORD, *emulator_secrets(sddc_manager)])

@@ -135,3 +135,31 @@ def test_an_advisory_violation_passes_with_a_warning(
     assert code == 0, out
     assert "[advisory]  vcf-bounded-retries" in out
     assert "set max_retries to 10 or less" in out
+
+
+def test_a_pair_without_renewal_gets_the_advisory_and_a_renewed_one_does_not(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    source = """
+import pulumi
+from vcf_provider import AccessTokenPair, RefreshedAccessToken
+pair = AccessTokenPair("login")
+if pulumi.Config("test").get_bool("renew"):
+    RefreshedAccessToken("token", host=pair.host, refresh_token=pair.refresh_token)
+"""
+    stack = new_stack(source)
+    for key, value in (("vcf:host", sddc_manager.url), ("vcf:caBundle", str(sddc_manager.ca_path))):
+        stack.set_config(key, value)
+    stack.set_config("vcf:username", "administrator@vsphere.local")
+    stack.set_config("vcf:password", "VMware123!VMware123!", secret=True)
+
+    unrenewed = stack.run("up", "--yes", "--policy-pack", str(PACK_DIRECTORY), check=False)
+    assert unrenewed.returncode == 0, unrenewed.output
+    assert "[advisory]  vcf-renew-pair-tokens" in unrenewed.stdout
+
+    stack.set_config("test:renew", "true")
+    renewed = stack.run("up", "--yes", "--policy-pack", str(PACK_DIRECTORY), check=False)
+    assert renewed.returncode == 0, renewed.output
+    assert "vcf-renew-pair-tokens" not in renewed.stdout
+    stack.destroy()
+    assert_no_leaks(stack.artifacts(), ["VMware123!VMware123!", *sddc_manager.issued_access_tokens])

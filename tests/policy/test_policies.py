@@ -16,11 +16,13 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from tests.support.tokens import make_jwt
 from vcf_provider.policy.policies import (
+    ACCESS_TOKEN_PAIR,
     ACCESS_TOKEN_SECRET,
     ALLOWED_HOSTS,
     BOUNDED_RETRIES,
     NO_PLAINTEXT_TOKEN_OUTPUTS,
     REFRESHED_ACCESS_TOKEN,
+    RENEW_PAIR_TOKENS,
     RENEWAL_WINDOW,
     STACK,
     TLS_VERIFICATION_REQUIRED,
@@ -172,3 +174,44 @@ def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
     assert len(found) == 1
     assert "stack output 'token'" in found[0]
     assert token not in found[0]
+
+
+def stack_resource(resource_type: str, name: str, token_from: PolicyResource | None = None) -> PolicyResource:
+    dependencies = {
+        "refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token": [token_from]
+    }
+    return PolicyResource(
+        resource_type,
+        unknown_checking_proxy({}),
+        f"urn:pulumi:test::vcf::{resource_type}::{name}",
+        name,
+        options([]),
+        None,
+        None,
+        [token_from] if token_from else [],
+        dependencies if token_from else {},
+    )
+
+
+def stack_violations(*resources: PolicyResource) -> list[str]:
+    found: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    RENEW_PAIR_TOKENS.validate(StackValidationArgs(list(resources), None), report)
+    return found
+
+
+def test_a_pair_renewed_by_a_refreshed_token_passes() -> None:
+    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
+    token = stack_resource(REFRESHED_ACCESS_TOKEN, "token", token_from=pair)
+    assert stack_violations(pair, token, stack_resource("aws:x:Y", "user", token_from=token)) == []
+
+
+def test_a_pair_without_renewal_or_used_directly_is_reported() -> None:
+    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
+    found = stack_violations(pair, stack_resource("custom:x:Downstream", "user", token_from=pair))
+    assert len(found) == 2
+    assert "has no RefreshedAccessToken renewing it" in found[0]
+    assert "'user' takes access_token straight from AccessTokenPair 'login'" in found[1]

@@ -62,6 +62,8 @@ class PulumiStack:
     home_dir: Path
     name: str = "test"
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: False for a stack of an existing project (an example): its files are not this stack's output.
+    owns_work_dir: bool = True
     transcript: list[CommandResult] = field(default_factory=list)
 
     @property
@@ -173,7 +175,10 @@ class PulumiStack:
             command = " ".join(result.args)
             found[f"#{number} `pulumi {command}` stdout"] = result.stdout
             found[f"#{number} `pulumi {command}` stderr"] = result.stderr
-        for path in [*self.state_files(), *self.work_dir.rglob("*")]:
+        written = (
+            self.work_dir.rglob("*") if self.owns_work_dir else self.work_dir.glob(f"Pulumi.{self.name}.yaml")
+        )
+        for path in [*self.state_files(), *written]:
             if path.is_file():
                 found[str(path)] = path.read_text(errors="replace")
         for log in (self.home_dir / "logs").glob("*") if (self.home_dir / "logs").is_dir() else []:

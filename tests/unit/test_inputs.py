@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from vcf_provider.inputs import base_url, check, connection_settings
@@ -55,6 +56,8 @@ def test_valid_inputs_pass() -> None:
 
 def test_unknown_values_are_not_judged_at_preview() -> None:
     assert failures(host=UNKNOWN, refresh_token=UNKNOWN, ca_bundle=UNKNOWN, max_retries=UNKNOWN) == {}
+    # An unknown secret (another resource's secret output) arrives as an Unknown object.
+    assert failures(refresh_token=Unknown()) == {}
 
 
 def test_missing_host_names_every_way_to_set_it() -> None:

@@ -179,6 +179,40 @@ def _validate_stack_outputs(args: StackValidationArgs, report_violation: ReportV
                 )
 
 
+def _validate_pair_renewal(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    pairs = [r for r in args.resources if r.resource_type == ACCESS_TOKEN_PAIR]
+    for pair in pairs:
+        renewers = [
+            r
+            for r in args.resources
+            if r.resource_type == REFRESHED_ACCESS_TOKEN
+            and any(d.urn == pair.urn for d in (r.property_dependencies or {}).get("refresh_token", []))
+        ]
+        if not renewers:
+            report_violation(
+                f"AccessTokenPair '{pair.name}' has no RefreshedAccessToken renewing it: its access token "
+                "expires about an hour after it was created and is never renewed. Add "
+                f"RefreshedAccessToken(..., refresh_token={pair.name}.refresh_token) and use that "
+                "resource's access_token downstream.",
+                pair.urn,
+            )
+        for user in args.resources:
+            if user.resource_type in (REFRESHED_ACCESS_TOKEN, STACK):
+                continue
+            uses = [
+                prop
+                for prop, deps in (user.property_dependencies or {}).items()
+                if "token" in prop.lower() and any(d.urn == pair.urn for d in deps)
+            ]
+            if uses:
+                report_violation(
+                    f"'{user.name}' takes {', '.join(uses)} straight from AccessTokenPair '{pair.name}', "
+                    "whose access token is never renewed. Pass a RefreshedAccessToken's access_token "
+                    "instead.",
+                    user.urn,
+                )
+
+
 TLS_VERIFICATION_REQUIRED = ResourceValidationPolicy(
     name="vcf-tls-verification-required",
     description="SDDC Manager tokens are only requested over verified TLS.",
@@ -239,6 +273,13 @@ NO_PLAINTEXT_TOKEN_OUTPUTS = StackValidationPolicy(
     validate=_validate_stack_outputs,
 )
 
+RENEW_PAIR_TOKENS = StackValidationPolicy(
+    name="vcf-renew-pair-tokens",
+    description="A stack with an AccessTokenPair renews its token with a RefreshedAccessToken.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_pair_renewal,
+)
+
 ALL_POLICIES = [
     TLS_VERIFICATION_REQUIRED,
     ALLOWED_HOSTS,
@@ -246,4 +287,5 @@ ALL_POLICIES = [
     RENEWAL_WINDOW,
     BOUNDED_RETRIES,
     NO_PLAINTEXT_TOKEN_OUTPUTS,
+    RENEW_PAIR_TOKENS,
 ]

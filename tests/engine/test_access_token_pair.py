@@ -1,0 +1,153 @@
+"""AccessTokenPair on the real engine: login, revoke on delete, rotation order, and the full chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.engine import PulumiStack, StackFactory
+from tests.support.leaks import assert_no_leaks
+from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
+
+pytestmark = pytest.mark.engine
+
+PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"
+LOGIN = ("POST", "/v1/tokens")
+REVOKE = ("DELETE", "/v1/tokens/refresh-token")
+
+PAIR_PROGRAM = """
+import pulumi
+from vcf_provider import AccessTokenPair
+
+config = pulumi.Config("test")
+pair = AccessTokenPair("login", triggers={"rotation": config.get("rotation") or "1"})
+pulumi.export("expires_at", pair.expires_at)
+"""
+
+CHAIN_PROGRAM = """
+import pulumi
+from vcf_provider import AccessTokenPair, RefreshedAccessToken
+from examples.downstream.sddc_info import SddcManagers
+
+config = pulumi.Config("vcf")
+pair = AccessTokenPair("login")
+token = RefreshedAccessToken("token", host=pair.host, refresh_token=pair.refresh_token)
+managers = SddcManagers(
+    "managers", host=token.host, access_token=token.access_token, ca_bundle=config.require("caBundle")
+)
+pulumi.export("managers", managers.managers)
+"""
+
+
+def pair_stack(
+    new_stack: StackFactory,
+    emulator: SddcManagerEmulator,
+    source: str = PAIR_PROGRAM,
+    password: str = DEFAULT_PASSWORD,
+) -> PulumiStack:
+    stack = new_stack(source)
+    stack.set_config("vcf:host", emulator.url)
+    stack.set_config("vcf:caBundle", str(emulator.ca_path))
+    stack.set_config("vcf:username", DEFAULT_USERNAME)
+    stack.set_config("vcf:password", password, secret=True)
+    return stack
+
+
+def audit(stack: PulumiStack, emulator: SddcManagerEmulator, *extra: str) -> None:
+    secrets = [
+        DEFAULT_PASSWORD,
+        *extra,
+        *emulator.live_refresh_tokens,
+        *emulator.revoked_refresh_tokens,
+        *emulator.issued_access_tokens,
+    ]
+    assert_no_leaks(stack.artifacts(), secrets)
+
+
+def test_a_pair_is_created_from_credentials_and_revoked_on_destroy(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = pair_stack(new_stack, sddc_manager)
+
+    stack.up()
+
+    assert sddc_manager.count(*LOGIN) == 1
+    (live,) = sddc_manager.live_refresh_tokens
+    (pair,) = stack.resources(PAIR)
+    for secret_output in ("refresh_token", "access_token", "password"):
+        assert "ciphertext" in pair["outputs"][secret_output], f"{secret_output} is not encrypted"
+
+    stack.destroy()
+
+    assert sddc_manager.count(*REVOKE) == 1
+    assert sddc_manager.revoked_refresh_tokens == [live]
+    assert sddc_manager.live_refresh_tokens == []
+    audit(stack, sddc_manager)
+
+
+def test_rotation_creates_the_new_pair_before_revoking_the_old(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = pair_stack(new_stack, sddc_manager)
+    stack.up()
+    (first,) = sddc_manager.live_refresh_tokens
+
+    stack.set_config("test:rotation", "2")
+    stack.up()
+
+    calls = [(r.method, r.path) for r in sddc_manager.requests]
+    assert calls == [LOGIN, LOGIN, REVOKE], "create the replacement, then revoke the old pair"
+    assert sddc_manager.revoked_refresh_tokens == [first]
+    assert len(sddc_manager.live_refresh_tokens) == 1
+    audit(stack, sddc_manager)
+
+
+def test_a_wrong_password_is_a_clear_error_and_leaves_nothing(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    wrong = "Not-The-Password-42!"
+    stack = pair_stack(new_stack, sddc_manager, password=wrong)
+
+    result = stack.up(check=False)
+
+    assert result.returncode != 0
+    out = result.stdout
+    assert "creating a token pair failed: HTTP 400 Bad Request from POST" in out
+    assert "errorCode: INVALID_CREDENTIALS" in out
+    assert "hint: check the credentials: vcf:username and vcf:password" in out
+    assert stack.resources(PAIR) == []
+    audit(stack, sddc_manager, wrong)
+
+
+def test_missing_credentials_fail_at_preview(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = new_stack(PAIR_PROGRAM)
+    stack.set_config("vcf:host", sddc_manager.url)
+
+    result = stack.preview(check=False)
+
+    assert result.returncode != 0
+    assert "no credentials: set username and password" in result.stdout
+    assert sddc_manager.count() == 0
+
+
+def test_the_full_chain_feeds_a_downstream_resource(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = pair_stack(new_stack, sddc_manager, CHAIN_PROGRAM)
+
+    preview = stack.preview()
+    assert sddc_manager.count() == 0, "preview with an unknown refresh token makes no request"
+    assert "create" in preview.stdout
+
+    stack.up()
+
+    assert stack.outputs()["managers"] == [{"fqdn": "sddc-manager.vcf.test", "version": "9.0.2.0"}]
+    assert [(r.method, r.path) for r in sddc_manager.requests] == [
+        LOGIN,
+        ("PATCH", "/v1/tokens/access-token/refresh"),
+        ("GET", "/v1/sddc-managers"),
+    ]
+    stack.destroy()
+    assert sddc_manager.count(*REVOKE) == 1
+    audit(stack, sddc_manager)

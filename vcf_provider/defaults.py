@@ -1,0 +1,54 @@
+"""Input defaults: the explicit argument, then stack config `vcf:*`, then `VCF_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pulumi
+
+CONFIG_NAMESPACE = "vcf"
+
+
+def _config() -> pulumi.Config:
+    return pulumi.Config(CONFIG_NAMESPACE)
+
+
+def value(explicit: Any, config_key: str, env_key: str) -> Any:
+    """A plain input: `explicit`, else `vcf:<config_key>`, else `$<env_key>`, else None."""
+    if explicit is not None:
+        return explicit
+    return _config().get(config_key) or os.environ.get(env_key) or None
+
+
+def secret(explicit: Any, config_key: str, env_key: str) -> Any:
+    """A secret input, looked up like `value`; the result is always wrapped as a secret."""
+    if explicit is None:
+        explicit = _config().get_secret(config_key)
+    if explicit is None:
+        explicit = os.environ.get(env_key) or None
+    return None if explicit is None else pulumi.Output.secret(explicit)
+
+
+def flag(explicit: Any, config_key: str, env_key: str) -> Any:
+    """A boolean input, looked up like `value`; an env value that is not a flag is passed on as text
+    so the provider's check names the problem."""
+    if explicit is not None:
+        return explicit
+    configured = _config().get_bool(config_key)
+    if configured is not None:
+        return configured
+    raw = os.environ.get(env_key, "").strip()
+    lowered = raw.lower()
+    if not raw:
+        return None
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    return raw
+
+
+def number(explicit: Any, default: float) -> Any:
+    """A numeric input with a built-in default."""
+    return default if explicit is None else explicit

@@ -1,0 +1,97 @@
+"""The AccessTokenPair resource: a token pair from SDDC Manager credentials, revoked when deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from vcf_provider import defaults, inputs
+from vcf_provider.pair_provider import (
+    ACCESS_TOKEN,
+    API_KEY,
+    EXPIRES_AT,
+    PASSWORD,
+    REFRESH_TOKEN,
+    USERNAME,
+    AccessTokenPairProvider,
+)
+
+
+class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
+    """A refresh token and a first access token from ``POST /v1/tokens``, revoked on delete.
+
+    Feed ``refresh_token`` to a ``RefreshedAccessToken`` so the access token renews itself::
+
+        pair = AccessTokenPair("login", host="sddc-manager.example.com")   # vcf:username, vcf:password
+        token = RefreshedAccessToken("token", host=pair.host, refresh_token=pair.refresh_token)
+
+    - **create** calls ``POST /v1/tokens`` with ``username`` and ``password`` (or ``api_key``).
+    - **delete** calls ``DELETE /v1/tokens/refresh-token`` so no refresh token is left behind on the
+      server (one that is already gone is fine).
+    - Changing ``host``, the credentials or ``triggers`` replaces the pair: the new pair is created
+      first, then the old one is revoked. Other inputs update in place with no request.
+
+    Args:
+        resource_name: The Pulumi name of the resource.
+        opts: Resource options; the tokens and credentials are always secret outputs.
+        host: As for ``RefreshedAccessToken``: default ``vcf:host``, then ``VCF_HOST``.
+        username: An SDDC Manager user. Default ``vcf:username``, then ``VCF_USERNAME``.
+        password: Its password (stored as a secret). Default secret ``vcf:password``, then ``VCF_PASSWORD``.
+        api_key: Instead of username and password. Default secret ``vcf:apiKey``, then ``VCF_API_KEY``.
+        ca_bundle, allow_unverified_tls, timeout_seconds, max_retries: As for ``RefreshedAccessToken``.
+        triggers: Any values; a change creates a new pair and revokes the old one (rotation).
+
+    Outputs:
+        refresh_token: The refresh token id, secret. Pass it to ``RefreshedAccessToken``.
+        access_token: The first access token, secret; it is not renewed (use ``RefreshedAccessToken``).
+        expires_at: RFC 3339 UTC expiry of that first access token.
+    """
+
+    refresh_token: pulumi.Output[str]
+    access_token: pulumi.Output[str]
+    expires_at: pulumi.Output[str | None]
+    host: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        host: pulumi.Input[str] | None = None,
+        username: pulumi.Input[str] | None = None,
+        password: pulumi.Input[str] | None = None,
+        api_key: pulumi.Input[str] | None = None,
+        ca_bundle: pulumi.Input[str] | None = None,
+        allow_unverified_tls: pulumi.Input[bool] | None = None,
+        timeout_seconds: pulumi.Input[float] | None = None,
+        max_retries: pulumi.Input[int] | None = None,
+        triggers: pulumi.Input[Mapping[str, Any]] | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            inputs.HOST: defaults.value(host, "host", "VCF_HOST"),
+            USERNAME: defaults.value(username, "username", "VCF_USERNAME"),
+            PASSWORD: defaults.secret(password, "password", "VCF_PASSWORD"),
+            API_KEY: defaults.secret(api_key, "apiKey", "VCF_API_KEY"),
+            inputs.CA_BUNDLE: defaults.value(ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
+            inputs.ALLOW_UNVERIFIED_TLS: defaults.flag(
+                allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
+            ),
+            inputs.TIMEOUT_SECONDS: defaults.number(timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
+            inputs.MAX_RETRIES: defaults.number(max_retries, inputs.DEFAULT_MAX_RETRIES),
+            inputs.TRIGGERS: triggers,
+            REFRESH_TOKEN: None,
+            ACCESS_TOKEN: None,
+            EXPIRES_AT: None,
+        }
+        secret_outputs = pulumi.ResourceOptions(
+            additional_secret_outputs=[REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY]
+        )
+        super().__init__(
+            AccessTokenPairProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_outputs),
+        )
