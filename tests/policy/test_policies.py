@@ -189,7 +189,7 @@ def stack_resource(resource_type: str, name: str, token_from: PolicyResource | N
         None,
         None,
         [token_from] if token_from else [],
-        dependencies if token_from else {},
+        dependencies,
     )
 
 

@@ -57,7 +57,7 @@ def test_valid_inputs_pass() -> None:
 def test_unknown_values_are_not_judged_at_preview() -> None:
     assert failures(host=UNKNOWN, refresh_token=UNKNOWN, ca_bundle=UNKNOWN, max_retries=UNKNOWN) == {}
     # An unknown secret (another resource's secret output) arrives as an Unknown object.
-    assert failures(refresh_token=Unknown()) == {}
+    assert failures(refresh_token=Unknown()) == {}  # type: ignore[no-untyped-call]
 
 
 def test_missing_host_names_every_way_to_set_it() -> None:
