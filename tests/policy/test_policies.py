@@ -177,9 +177,8 @@ def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
 
 
 def stack_resource(resource_type: str, name: str, token_from: PolicyResource | None = None) -> PolicyResource:
-    dependencies = {
-        "refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token": [token_from]
-    }
+    prop = "refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token"
+    dependencies: dict[str, list[PolicyResource]] = {prop: [token_from]} if token_from else {}
     return PolicyResource(
         resource_type,
         unknown_checking_proxy({}),
