@@ -13,18 +13,40 @@ Use it in a Pulumi program::
     pulumi.export("expires_at", token.expires_at)  # token.access_token is always secret
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from vcf_provider._version import __version__
-from vcf_provider.errors import (
-    InvalidTokenResponseError,
-    SddcManagerApiError,
-    SddcManagerRedirectError,
-    SddcManagerTlsError,
-    SddcManagerUnreachableError,
-    VcfError,
-    VcfProviderError,
-)
-from vcf_provider.pair import AccessTokenPair
-from vcf_provider.resource import RefreshedAccessToken, RefreshedAccessTokenArgs
+
+if TYPE_CHECKING:
+    from vcf_provider.errors import (
+        InvalidTokenResponseError,
+        SddcManagerApiError,
+        SddcManagerRedirectError,
+        SddcManagerTlsError,
+        SddcManagerUnreachableError,
+        VcfError,
+        VcfProviderError,
+    )
+    from vcf_provider.pair import AccessTokenPair
+    from vcf_provider.resource import RefreshedAccessToken, RefreshedAccessTokenArgs
+
+# Loaded on first use: a program that only declares a RefreshedAccessToken never pays for the
+# error types, and a `pulumi preview` starts faster.
+_PUBLIC = {
+    "AccessTokenPair": "vcf_provider.pair",
+    "RefreshedAccessToken": "vcf_provider.resource",
+    "RefreshedAccessTokenArgs": "vcf_provider.resource",
+    "InvalidTokenResponseError": "vcf_provider.errors",
+    "SddcManagerApiError": "vcf_provider.errors",
+    "SddcManagerRedirectError": "vcf_provider.errors",
+    "SddcManagerTlsError": "vcf_provider.errors",
+    "SddcManagerUnreachableError": "vcf_provider.errors",
+    "VcfError": "vcf_provider.errors",
+    "VcfProviderError": "vcf_provider.errors",
+}
 
 __all__ = [
     "AccessTokenPair",
@@ -39,3 +61,16 @@ __all__ = [
     "VcfProviderError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vcf_provider' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

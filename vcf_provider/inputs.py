@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 import re
@@ -83,6 +82,8 @@ def base_url(host: str) -> str:
 
 
 def _is_host_name(name: str) -> bool:
+    import ipaddress  # only checks need it; keeps `import vcf_provider` light for every program
+
     try:
         ipaddress.ip_address(name)
         return True

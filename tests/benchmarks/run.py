@@ -1,0 +1,281 @@
+"""`make bench`: what the provider costs users, measured against the engine's own floor.
+
+Prints one table and writes it to tests/benchmarks/RESULTS.md. `--quick` runs a smaller matrix.
+Numbers are measured here and reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.engine import PulumiStack, find_pulumi  # noqa: E402
+from vcf_provider.testing import SddcManagerEmulator  # noqa: E402
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+TOKEN_TYPE = "pulumi-python:dynamic/vcf:RefreshedAccessToken"
+
+OURS = """
+import pulumi
+from vcf_provider import RefreshedAccessToken
+count = pulumi.Config("bench").require_int("count")
+renew = pulumi.Config("bench").get_float("renew") or 300
+for n in range(count):
+    RefreshedAccessToken(f"token-{n:03d}", renew_before_seconds=renew)
+"""
+
+# The floor: the cheapest dynamic resource there is, from an importable module like ours.
+FLOOR = """
+import pulumi
+from tests.benchmarks.noop import NoOp
+count = pulumi.Config("bench").require_int("count")
+for n in range(count):
+    NoOp(f"noop-{n:03d}")
+"""
+
+# A typical hand-written provider: defined in __main__, so dill pickles it by value.
+NAIVE = """
+import pulumi
+import requests
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+class NaiveTokenProvider(ResourceProvider):
+    def create(self, props):
+        session = requests.Session()
+        return CreateResult("naive", {"access_token": "x", **props})
+
+class NaiveToken(Resource):
+    def __init__(self, name, props):
+        super().__init__(NaiveTokenProvider(), name, props)
+
+NaiveToken("naive", {"host": "sddc.example.test"})
+"""
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+class Bench:
+    """Shared state for one benchmark run: the CLI, a scratch dir, the result rows."""
+
+    def __init__(self, quick: bool) -> None:
+        pulumi = find_pulumi()
+        if pulumi is None:
+            raise SystemExit("no pulumi CLI: run `make setup` first")
+        self.pulumi = pulumi
+        self.quick = quick
+        self.scratch = Path(tempfile.mkdtemp(prefix="vcf-bench-"))
+        self.rows: list[tuple[str, str, str]] = []
+        self.counter = 0
+
+    def row(self, what: str, value: str, target: str = "") -> None:
+        self.rows.append((what, value, target))
+        print(f"  {what:<58} {value:>16}  {target}", flush=True)
+
+    @contextmanager
+    def stack(
+        self, source: str, emulator: SddcManagerEmulator | None = None, **config: str
+    ) -> Iterator[PulumiStack]:
+        self.counter += 1
+        base = self.scratch / f"stack-{self.counter}"
+        stack = PulumiStack(self.pulumi, base / "project", base / "state", base / "home")
+        for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
+            directory.mkdir(parents=True)
+        stack.write_program(source)
+        stack.init()
+        if emulator is not None:
+            stack.set_config("vcf:host", emulator.url)
+            stack.set_config("vcf:caBundle", str(emulator.ca_path))
+            stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
+        for key, value in config.items():
+            stack.set_config(key, value)
+        try:
+            yield stack
+        finally:
+            stack.run("destroy", "--yes", "--skip-preview", check=False)
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def provider_sizes(bench: Bench) -> None:
+    print("serialized __provider", flush=True)
+    with SddcManagerEmulator() as emulator, bench.stack(OURS, emulator, **{"bench:count": "1"}) as stack:
+        stack.up()
+        (resource,) = stack.resources(TOKEN_TYPE)
+        ours = resource["outputs"]["__provider"]
+        bench.row("__provider of RefreshedAccessToken (bytes)", str(len(ours)), "target <= 100")
+    with bench.stack(NAIVE) as stack:
+        stack.up()
+        deployment = stack.export(show_secrets=True)["deployment"]
+        (resource,) = [r for r in deployment["resources"] if r["urn"].endswith("::naive")]
+        naive = resource["outputs"]["__provider"]
+        # Pulumi stores a secret as {"plaintext": "<JSON of the value>"} in a --show-secrets export.
+        naive = json.loads(naive["plaintext"]) if isinstance(naive, dict) else naive
+        bench.row("__provider of a naive provider in __main__ (bytes)", str(len(naive)))
+    reference = b"vcf_provider.provider" in base64.b64decode(ours)
+    bench.row("  ours is a reference to vcf_provider.provider, holding no data", str(reference))
+
+
+def request_counts(bench: Bench) -> None:
+    print("HTTP requests to SDDC Manager", flush=True)
+    tokens = 10
+    with (
+        SddcManagerEmulator() as emulator,
+        bench.stack(OURS, emulator, **{"bench:count": str(tokens)}) as stack,
+    ):
+        stack.up()
+        created = emulator.count()
+        emulator.clear_log()
+        stack.preview()
+        bench.row(f"preview, {tokens} fresh tokens", str(emulator.count()), "floor 0")
+        emulator.clear_log()
+        stack.up()
+        bench.row(f"up, {tokens} fresh tokens", str(emulator.count()), "floor 0")
+        bench.row(f"up creating {tokens} tokens", str(created), f"floor {tokens}")
+    with (
+        SddcManagerEmulator(token_lifetime_seconds=120) as emulator,
+        bench.stack(OURS, emulator, **{"bench:count": str(tokens), "bench:renew": "300"}) as stack,
+    ):
+        stack.up()
+        emulator.clear_log()
+        stack.up()
+        bench.row(f"up after expiry, {tokens} tokens", str(emulator.count()), f"floor {tokens} (1 per token)")
+    with SddcManagerEmulator() as emulator, bench.stack(OURS, emulator, **{"bench:count": "1"}) as stack:
+        stack.up()
+        bench.row("one refresh (create)", str(emulator.count()), "floor 1")
+
+
+def import_overhead(bench: Bench) -> None:
+    print("import time", flush=True)
+    probe = (
+        "import time, pulumi; t = time.perf_counter(); from vcf_provider import RefreshedAccessToken; "
+        "print(time.perf_counter() - t)"
+    )
+    runs = 11 if bench.quick else 25
+    samples = [
+        float(
+            subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        )
+        for _ in range(runs)
+    ]
+    bench.row(
+        f"from vcf_provider import RefreshedAccessToken, after pulumi (median of {runs}, ms)",
+        f"{median(samples) * 1000:.1f}",
+        "target <= 30",
+    )
+
+
+def engine_times(bench: Bench) -> None:
+    sizes = (1, 10) if bench.quick else (1, 10, 100)
+    repeats = 1 if bench.quick else 3
+    print(f"wall time, median of {repeats} run(s) (seconds)", flush=True)
+    for count in sizes:
+        results: dict[str, dict[str, list[float]]] = {"ours": {}, "floor": {}}
+        for _ in range(repeats):
+            for kind, source in (("ours", OURS), ("floor", FLOOR)):
+                with (
+                    SddcManagerEmulator() as emulator,
+                    bench.stack(
+                        source, emulator if kind == "ours" else None, **{"bench:count": str(count)}
+                    ) as stack,
+                ):
+                    phases = results[kind]
+                    phases.setdefault("preview", []).append(timed(stack.preview))
+                    phases.setdefault("up (create)", []).append(timed(stack.up))
+                    phases.setdefault("up (no change)", []).append(timed(stack.up))
+                    phases.setdefault("destroy", []).append(timed(stack.destroy))
+        for phase in ("preview", "up (create)", "up (no change)", "destroy"):
+            ours, floor = median(results["ours"][phase]), median(results["floor"][phase])
+            target = ""
+            if count == 100 and phase == "preview":
+                target = "target ratio <= 1.10"
+            if count == 100 and phase == "up (create)":
+                target = "target ratio <= 1.25"
+            bench.row(
+                f"N={count:<3} {phase:<15} ours / no-op floor",
+                f"{ours:.2f} / {floor:.2f} = {ours / floor:.2f}",
+                target,
+            )
+
+
+def fleet_latency(bench: Bench) -> None:
+    count = 20
+    print(f"up creating {count} tokens with 100 ms emulator latency", flush=True)
+    with (
+        SddcManagerEmulator(latency_seconds=0.1) as emulator,
+        bench.stack(OURS, emulator, **{"bench:count": str(count)}) as stack,
+    ):
+        wall = timed(stack.up)
+        bench.row(
+            f"N={count}, 100 ms per request: wall time (s)",
+            f"{wall:.2f}",
+            f"serial floor {count * 0.1:.1f} s",
+        )
+
+
+def write_results(bench: Bench, started: float) -> None:
+    versions = subprocess.run([bench.pulumi, "version"], capture_output=True, text=True).stdout.strip()
+    from importlib.metadata import version
+
+    import requests
+
+    from vcf_provider import __version__
+
+    command = "make bench QUICK=1" if bench.quick else "make bench"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`{command}` on {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Pulumi CLI {versions}, pulumi SDK {version('pulumi')}, requests {requests.__version__}, "
+        f"vcf-provider {__version__}; took {time.monotonic() - started:.0f} s.",
+        "",
+        "| measure | value | target / floor |",
+        "|---|---|---|",
+        *[f"| {what.strip()} | {value} | {target} |" for what, value, target in bench.rows],
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+    print(f"\nwritten to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="N = 1, 10 and one run each (under 3 minutes)")
+    args = parser.parse_args()
+    os.environ["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    bench = Bench(args.quick)
+    started = time.monotonic()
+    try:
+        provider_sizes(bench)
+        request_counts(bench)
+        import_overhead(bench)
+        engine_times(bench)
+        fleet_latency(bench)
+    finally:
+        shutil.rmtree(bench.scratch, ignore_errors=True)
+    write_results(bench, started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
