@@ -229,19 +229,17 @@ class SddcManagerClient:
         while True:
             self._adapter.max_retries = _retry_policy(self.settings, budget)
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", InsecureRequestWarning)
-                    response = self.session.request(
-                        method,
-                        url,
-                        data=body,
-                        headers=headers,
-                        timeout=(timeout, timeout),
-                        allow_redirects=False,
-                        stream=True,
-                        # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
-                        verify=self.settings.verify,
-                    )
+                response = self.session.request(
+                    method,
+                    url,
+                    data=body,
+                    headers=headers,
+                    timeout=(timeout, timeout),
+                    allow_redirects=False,
+                    stream=True,
+                    # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
+                    verify=self.settings.verify,
+                )
             except requests.exceptions.SSLError as error:
                 raise _tls_error(action, method, url, error, secrets) from None
             except requests.exceptions.RequestException as error:
@@ -371,8 +369,11 @@ def _tls_error(
 
 
 def _warn_unverified(base_url: str) -> None:
-    # Printed to stderr: the engine shows a dynamic provider's stderr in the update's output.
+    # One line of our own, printed to stderr (the engine shows a dynamic provider's stderr), instead
+    # of urllib3's warning on every request. The filter is process-wide on purpose:
+    # warnings.catch_warnings is not thread-safe, and the engine calls us from several threads.
     with _insecure_warning_lock:
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         print(
             f"warning: TLS verification is off for {base_url} (allow_unverified_tls=true): "
             "anyone on the network path can read the refresh token. Use ca_bundle instead.",
