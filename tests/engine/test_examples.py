@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.support.engine import REPO_ROOT, PulumiStack
-from tests.support.leaks import assert_no_leaks
+from tests.support.leaks import assert_no_leaks, emulator_secrets
 from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
@@ -28,17 +28,6 @@ def configure(stack: PulumiStack, emulator: SddcManagerEmulator) -> None:
     stack.set_config("vcf:host", emulator.url)
     stack.set_config("vcf:caBundle", str(emulator.ca_path))
     stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
-
-
-def emulator_secrets(*emulators: SddcManagerEmulator) -> list[str]:
-    found: list[str] = []
-    for emulator in emulators:
-        found += [
-            *emulator.live_refresh_tokens,
-            *emulator.revoked_refresh_tokens,
-            *emulator.issued_access_tokens,
-        ]
-    return found
 
 
 def test_the_demo_runs_end_to_end_without_printing_a_token(pulumi_cli: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.engine import PulumiStack, StackFactory
-from tests.support.leaks import assert_no_leaks
+from tests.support.leaks import audit_stack
 from tests.support.tokens import make_jwt
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
@@ -48,13 +48,6 @@ def make_stack(
     return stack
 
 
-def audit(stack: PulumiStack, *emulators: SddcManagerEmulator) -> None:
-    secrets: list[str] = []
-    for emulator in emulators:
-        secrets += [*emulator.live_refresh_tokens, *emulator.issued_access_tokens]
-    assert_no_leaks(stack.artifacts(), secrets)
-
-
 def test_two_503s_then_200_succeeds_with_three_requests(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
@@ -66,7 +59,7 @@ def test_two_503s_then_200_succeeds_with_three_requests(
 
     assert sddc_manager.count(*REFRESH) == 3
     assert len(stack.resources(TYPE_TOKEN)) == 1
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def free_port() -> int:
@@ -88,7 +81,7 @@ def test_connection_refused_fails_the_create_and_leaves_nothing(
     )
     assert "Connection refused" in result.stdout
     assert stack.resources(TYPE_TOKEN) == []
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_a_redirect_fails_and_the_other_port_receives_nothing(
@@ -104,7 +97,7 @@ def test_a_redirect_fails_and_the_other_port_receives_nothing(
         assert f"a redirect to 127.0.0.1:{elsewhere.port}. Redirects are never followed" in result.stdout
         assert elsewhere.count() == 0
         assert sddc_manager.count(*REFRESH) == 1
-        audit(stack, sddc_manager, elsewhere)
+        audit_stack(stack, sddc_manager, elsewhere)
 
 
 def test_a_200_that_is_not_a_token_is_reported_without_its_body(
@@ -153,7 +146,7 @@ def test_an_unknown_ca_points_at_ca_bundle(
     assert "certificate verify failed" in result.stdout
     assert "Set ca_bundle (stack config vcf:caBundle or VCF_CA_BUNDLE)" in result.stdout
     assert sddc_manager.count() == 0
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_unverified_tls_works_against_an_unknown_ca_with_one_warning(
@@ -166,7 +159,7 @@ def test_unverified_tls_works_against_an_unknown_ca_with_one_warning(
     diagnostics = result.stdout.split("Diagnostics:", 1)[1]
     assert diagnostics.count("warning: TLS verification is off for https://127.0.0.1") == 1
     assert sddc_manager.count(*REFRESH) == 1
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_a_failed_update_keeps_the_previous_outputs_and_the_next_up_recovers(
@@ -189,7 +182,7 @@ def test_a_failed_update_keeps_the_previous_outputs_and_the_next_up_recovers(
 
     assert stack.resources(TYPE_TOKEN)[0]["outputs"]["refreshed_at"] >= before["refreshed_at"]
     assert sddc_manager.count(*REFRESH) == 1 + 4 + 1
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_sigint_during_a_hanging_refresh_leaves_a_recoverable_stack(
@@ -226,4 +219,4 @@ def test_sigint_during_a_hanging_refresh_leaves_a_recoverable_stack(
     assert not deployment.get("pending_operations")
     assert len(stack.resources(TYPE_TOKEN)) == 1
     assert stack.outputs()["expires_at"] is not None
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.support.engine import PulumiStack, StackFactory
-from tests.support.leaks import assert_no_leaks
+from tests.support.leaks import assert_no_leaks, audit_stack
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine
@@ -41,16 +41,6 @@ def token_stack(new_stack: StackFactory, emulator: SddcManagerEmulator, source: 
     return stack
 
 
-def audit(stack: PulumiStack, emulator: SddcManagerEmulator) -> None:
-    """No refresh token or access token the emulator knows appears in anything the stack left."""
-    secrets = [
-        *emulator.live_refresh_tokens,
-        *emulator.revoked_refresh_tokens,
-        *emulator.issued_access_tokens,
-    ]
-    assert_no_leaks(stack.artifacts(), secrets)
-
-
 def test_preview_makes_no_request(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
     stack = token_stack(new_stack, sddc_manager)
 
@@ -58,7 +48,7 @@ def test_preview_makes_no_request(new_stack: StackFactory, sddc_manager: SddcMan
 
     assert f"+  {TYPE_TOKEN} sddc-token create" in result.stdout
     assert sddc_manager.count() == 0
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_up_creates_a_secret_token_the_emulator_issued(
@@ -75,7 +65,7 @@ def test_up_creates_a_secret_token_the_emulator_issued(
     revealed = stack.outputs(show_secrets=True)
     assert revealed["access_token"] == sddc_manager.issued_access_tokens[-1]
     assert sddc_manager.access_token_is_valid(revealed["access_token"])
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_second_up_with_a_fresh_token_makes_no_request(
@@ -90,7 +80,7 @@ def test_second_up_with_a_fresh_token_makes_no_request(
     assert sddc_manager.count() == 1
     assert "2 unchanged" in second.stdout
     assert stack.outputs()["refreshed_at"] == first["refreshed_at"]
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_a_token_inside_the_renewal_window_is_renewed_by_the_next_up(
@@ -113,7 +103,7 @@ def test_a_token_inside_the_renewal_window_is_renewed_by_the_next_up(
 
         assert emulator.count(*REFRESH) == 2
         assert stack.outputs()["expires_at"] > first_expiry
-        audit(stack, emulator)
+        audit_stack(stack, emulator)
 
 
 def test_changed_triggers_force_a_refresh(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
@@ -125,7 +115,7 @@ def test_changed_triggers_force_a_refresh(new_stack: StackFactory, sddc_manager:
 
     assert sddc_manager.count(*REFRESH) == 2
     assert len(stack.resources(TYPE_TOKEN)) == 1, "triggers update the token in place"
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 def test_changed_host_replaces_the_resource(
@@ -140,7 +130,7 @@ def test_changed_host_replaces_the_resource(
 
     assert "1 replaced" in result.stdout
     assert stack.resources(TYPE_TOKEN)[0]["id"] != first_id
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 FULL_ERROR = vcf_error(
@@ -190,7 +180,7 @@ def test_error_payload_fields_all_reach_the_up_output(
     assert sddc_manager.count(*REFRESH) == (4 if status == 500 else 1)
     assert out.count("errorCode: VCF_TOKEN_FAILURE") == 1, "the payload is shown once, not per attempt"
     assert stack.resources(TYPE_TOKEN) == [], "a failed create leaves nothing in state"
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)
 
 
 BAD_INPUTS = """
@@ -283,4 +273,4 @@ def test_a_downstream_resource_uses_the_token_and_keeps_it_secret(
         assert stored.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270"
         assert "ciphertext" in stored
     assert json.dumps(downstream).count("eyJ") == 0
-    audit(stack, sddc_manager)
+    audit_stack(stack, sddc_manager)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
+
+if TYPE_CHECKING:
+    from tests.support.engine import PulumiStack
+    from vcf_provider.testing import SddcManagerEmulator
 
 
 def encodings(secret: str) -> dict[str, str]:
@@ -44,3 +49,20 @@ def assert_no_leaks(artifacts: dict[str, str], secrets: Iterable[str]) -> None:
     assert secrets, "the leak audit needs at least one secret to look for"
     leaks = find_leaks(artifacts, secrets)
     assert not leaks, "secrets leaked:\n" + "\n".join(sorted(set(leaks)))
+
+
+def emulator_secrets(*emulators: SddcManagerEmulator) -> list[str]:
+    """Every refresh token and access token the emulators know: live, revoked or issued."""
+    found: list[str] = []
+    for emulator in emulators:
+        found += [
+            *emulator.live_refresh_tokens,
+            *emulator.revoked_refresh_tokens,
+            *emulator.issued_access_tokens,
+        ]
+    return found
+
+
+def audit_stack(stack: PulumiStack, *emulators: SddcManagerEmulator, extra: Iterable[str] = ()) -> None:
+    """The leak audit over everything `stack` left, for every token the emulators know and `extra`."""
+    assert_no_leaks(stack.artifacts(), [*extra, *emulator_secrets(*emulators)])

@@ -16,10 +16,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -52,11 +54,21 @@ func main() {
 		os.Exit(2)
 	}
 	host := &languageHost{engineAddress: args[len(args)-1]}
+	// The engine stops plugins with SIGINT and waits 5 s before killing them. Subscribing also
+	// un-ignores SIGINT when our parent started us with it ignored (as background jobs are).
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	stop := make(chan bool)
+	go func() {
+		<-signals
+		close(stop)
+	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil
 		},
+		Cancel: stop,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-python: could not start: %v\n", err)
