@@ -132,8 +132,10 @@ class SddcManagerClient:
             {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}
         )
         self.session.verify = settings.verify
-        # Proxies from the environment still apply; credentials from ~/.netrc must not.
-        self.session.trust_env = True
+        # trust_env would also send ~/.netrc credentials and let REQUESTS_CA_BUNDLE replace ca_bundle;
+        # only the environment's proxy settings (HTTPS_PROXY, NO_PROXY) are wanted.
+        self.session.trust_env = False
+        self.session.proxies = requests.utils.get_environ_proxies(settings.base_url)
         self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1)
         self.session.mount("https://", self._adapter)
         self.session.mount("http://", HTTPAdapter(max_retries=0))

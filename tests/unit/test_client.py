@@ -281,3 +281,16 @@ def test_a_token_echoed_in_a_long_error_field_is_redacted_before_clipping(
         refresh(sddc_manager, refresh_token)
 
     assert echoed.split(".")[1][:24] not in str(raised.value)
+
+
+def test_netrc_credentials_are_never_sent(
+    sddc_manager: SddcManagerEmulator, refresh_token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-password-123\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    refresh(sddc_manager, refresh_token)
+
+    assert "Authorization" not in sddc_manager.requests[-1].headers
