@@ -48,6 +48,17 @@ for n in range(count):
     NoOp(f"noop-{n:03d}")
 """
 
+# The same no-op, with RefreshedAccessToken's inputs and outputs (a secret among them): what the
+# engine charges for the shape of the resource, whatever its provider does.
+SHAPED_FLOOR = """
+import pulumi
+from tests.benchmarks.noop import Shaped
+count = pulumi.Config("bench").require_int("count")
+secret = pulumi.Output.secret("5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11")
+for n in range(count):
+    Shaped(f"shaped-{n:03d}", secret)
+"""
+
 # A typical hand-written provider: defined in __main__, so dill pickles it by value.
 NAIVE = """
 import pulumi
@@ -190,9 +201,9 @@ def engine_times(bench: Bench) -> None:
     repeats = 1 if bench.quick else 3
     print(f"wall time, median of {repeats} run(s) (seconds)", flush=True)
     for count in sizes:
-        results: dict[str, dict[str, list[float]]] = {"ours": {}, "floor": {}}
+        results: dict[str, dict[str, list[float]]] = {"ours": {}, "floor": {}, "shaped": {}}
         for _ in range(repeats):
-            for kind, source in (("ours", OURS), ("floor", FLOOR)):
+            for kind, source in (("ours", OURS), ("floor", FLOOR), ("shaped", SHAPED_FLOOR)):
                 with (
                     SddcManagerEmulator() as emulator,
                     bench.stack(
@@ -206,6 +217,7 @@ def engine_times(bench: Bench) -> None:
                     phases.setdefault("destroy", []).append(timed(stack.destroy))
         for phase in ("preview", "up (create)", "up (no change)", "destroy"):
             ours, floor = median(results["ours"][phase]), median(results["floor"][phase])
+            shaped = median(results["shaped"][phase])
             target = ""
             if count == 100 and phase == "preview":
                 target = "target ratio <= 1.10"
@@ -215,6 +227,10 @@ def engine_times(bench: Bench) -> None:
                 f"N={count:<3} {phase:<15} ours / no-op floor",
                 f"{ours:.2f} / {floor:.2f} = {ours / floor:.2f}",
                 target,
+            )
+            bench.row(
+                f"N={count:<3} {phase:<15} ours / same-shape no-op",
+                f"{ours:.2f} / {shaped:.2f} = {ours / shaped:.2f}",
             )
 
 
