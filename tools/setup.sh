@@ -67,6 +67,22 @@ find_usable_cli() { # prints the path of a pulumi that is new enough, if any
   done
 }
 
+show_build_progress() { # condenses `go build -v` output to a line per 50 modules / 100 packages
+  local modules=0 packages=0 line
+  while IFS= read -r line; do
+    case "$line" in
+      "go: downloading "*)
+        modules=$((modules + 1))
+        if ((modules % 50 == 0)); then printf '    %d modules downloaded...\n' "$modules"; fi ;;
+      *:*) printf '%s\n' "$line" ;; # a compiler or go command message
+      *)
+        packages=$((packages + 1))
+        if ((packages % 100 == 0)); then printf '    %d packages compiled...\n' "$packages"; fi ;;
+    esac
+  done
+  printf '    %d modules downloaded, %d packages compiled\n' "$modules" "$packages"
+}
+
 build_engine() {
   if ! command -v go >/dev/null 2>&1; then
     cat >&2 <<EOF
@@ -78,22 +94,15 @@ EOF
     exit 1
   fi
   say "Building the Pulumi CLI v$PINNED_PULUMI_VERSION and the Python language host from Go modules."
-  say "The first build downloads ~1 GB of modules and compiles ~2,000 packages: 10-20 minutes on 2 cores."
+  say "The first build downloads ~1.5 GB of modules and compiles ~2,000 packages: 10-20 minutes on 2 cores."
   mkdir -p "$PULUMI_BIN_DIR"
   local ldflags="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PINNED_PULUMI_VERSION"
-  local count=0 line
-  (cd tools/pulumi-cli && go mod download)
-  say "Compiling pulumi (progress: packages compiled)"
-  (cd tools/pulumi-cli && go build -v -buildvcs=false -trimpath -ldflags "$ldflags" \
-      -o "$PULUMI_BIN_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1) |
-    while IFS= read -r line; do
-      count=$((count + 1))
-      case "$line" in
-        *:*) printf '%s\n' "$line" ;; # a compiler message, not a package name
-        *) [ $((count % 100)) -eq 0 ] && printf '    %d packages...\n' "$count" ;;
-      esac
-    done
-  [ -x "$PULUMI_BIN_DIR/pulumi" ] || { echo "error: building pulumi failed (see above)" >&2; exit 1; }
+  say "Downloading modules and compiling pulumi (progress below)"
+  if ! (cd tools/pulumi-cli && go build -v -buildvcs=false -trimpath -ldflags "$ldflags" \
+      -o "$PULUMI_BIN_DIR/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1) | show_build_progress; then
+    echo "error: building the Pulumi CLI failed (see above); nothing was installed" >&2
+    exit 1
+  fi
   say "Compiling pulumi-language-python"
   (cd tools/pulumi-cli && go build -buildvcs=false -trimpath -ldflags "$ldflags" \
       -o "$PULUMI_BIN_DIR/pulumi-language-python" ./cmd/pulumi-language-python)
