@@ -108,8 +108,9 @@ def main() -> int:
             pulumi.run("up", "--yes", "--skip-preview")
             print(f"    requests to SDDC Manager during this up: {emulator.count() - before}")
 
-            step("pulumi destroy (an access token cannot be revoked on its own; it simply expires)")
-            pulumi.run("destroy", "--yes", "--skip-preview")
+            step("pulumi destroy --remove (an access token cannot be revoked on its own; it expires)")
+            pulumi.run("destroy", "--yes", "--skip-preview", "--remove")
+            stack_created = False
         finally:
             if stack_created:
                 pulumi.run("stack", "rm", STACK, "--yes", "--force", show=False)
