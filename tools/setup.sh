@@ -28,7 +28,7 @@ setup_python() {
   fi
   local stamp=.venv/.vcf-provider-installed
   local wanted
-  wanted=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  wanted=$(sha256sum < pyproject.toml | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && .venv/bin/python -c 'import vcf_provider, pulumi, pulumi_policy, pytest' 2>/dev/null; then
     say "Python packages are up to date in .venv"
     return

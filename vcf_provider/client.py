@@ -29,7 +29,7 @@ from vcf_provider.errors import (
     redact,
     redact_document,
 )
-from vcf_provider.jwt import NotAJwtError, looks_like_jwt
+from vcf_provider.jwt import NotAJwtError, looks_like_jwt, read_claims
 
 USER_AGENT = f"vcf-provider/{__version__} (+https://pypi.org/project/vcf-provider/)"
 REFRESH_PATH = "/v1/tokens/access-token/refresh"
@@ -110,6 +110,7 @@ def _retry_policy(settings: ConnectionSettings, budget: int) -> Retry:
 
 @dataclass(frozen=True)
 class _Answer:
+    method: str
     url: str
     status: int
     reason: str
@@ -138,7 +139,6 @@ class SddcManagerClient:
         self.session.proxies = requests.utils.get_environ_proxies(settings.base_url)
         self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1)
         self.session.mount("https://", self._adapter)
-        self.session.mount("http://", HTTPAdapter(max_retries=0))
         if settings.verify is False:
             _warn_unverified(settings.base_url)
 
@@ -157,7 +157,6 @@ class SddcManagerClient:
         answer = self._send(action, "PATCH", REFRESH_PATH, refresh_token.encode(), secrets=(refresh_token,))
         self._raise_for_status(
             action,
-            "PATCH",
             answer,
             secrets=(refresh_token,),
             hint=UNKNOWN_REFRESH_ID_HINT if answer.status in (400, 404) else None,
@@ -175,7 +174,7 @@ class SddcManagerClient:
                 "check the credentials: vcf:username and vcf:password (or vcf:apiKey), or "
                 "VCF_USERNAME/VCF_PASSWORD/VCF_API_KEY; the user needs a role in SDDC Manager."
             )
-        self._raise_for_status(action, "POST", answer, secrets=secrets, hint=hint)
+        self._raise_for_status(action, answer, secrets=secrets, hint=hint)
         try:
             document = json.loads(answer.body)
             access_token = document["accessToken"]
@@ -198,14 +197,14 @@ class SddcManagerClient:
         answer = self._send(action, "DELETE", REVOKE_PATH, refresh_token.encode(), secrets=(refresh_token,))
         if answer.status == 404:
             return False
-        self._raise_for_status(action, "DELETE", answer, secrets=(refresh_token,))
+        self._raise_for_status(action, answer, secrets=(refresh_token,))
         return True
 
     def get(self, path: str, access_token: str) -> Any:
         """GET an API path with a bearer token; returns the decoded JSON body."""
         action = f"reading {path}"
         answer = self._send(action, "GET", path, None, secrets=(access_token,), bearer=access_token)
-        self._raise_for_status(action, "GET", answer, secrets=(access_token,))
+        self._raise_for_status(action, answer, secrets=(access_token,))
         try:
             return json.loads(answer.body)
         except ValueError:
@@ -239,8 +238,6 @@ class SddcManagerClient:
                     timeout=(timeout, timeout),
                     allow_redirects=False,
                     stream=True,
-                    # Explicit, because requests lets REQUESTS_CA_BUNDLE override a session's verify.
-                    verify=self.settings.verify,
                 )
             except requests.exceptions.SSLError as error:
                 raise _tls_error(action, method, url, error, secrets) from None
@@ -272,6 +269,7 @@ class SddcManagerClient:
             finally:
                 response.close()
             return _Answer(
+                method=method,
                 url=url,
                 status=response.status_code,
                 reason=response.reason or "",
@@ -284,13 +282,12 @@ class SddcManagerClient:
     def _raise_for_status(
         self,
         action: str,
-        method: str,
         answer: _Answer,
         *,
         secrets: tuple[str, ...],
         hint: str | None = None,
     ) -> None:
-        url = answer.url
+        method, url = answer.method, answer.url
         if 300 <= answer.status < 400:
             target = urlsplit(answer.location or "").netloc or answer.location or "nowhere"
             raise SddcManagerRedirectError(
@@ -315,7 +312,7 @@ class SddcManagerClient:
         raise SddcManagerApiError(
             action=action,
             method=method,
-            url=answer.url,
+            url=url,
             status=answer.status,
             reason=answer.reason,
             error=error,
@@ -411,8 +408,6 @@ def parse_access_token(
             f"{action}: SDDC Manager answered 2xx with an empty body; expected an access token (JWT)."
         )
     if looks_like_jwt(text):
-        from vcf_provider.jwt import read_claims
-
         try:
             read_claims(text)
         except NotAJwtError as error:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pulumi
 
+from vcf_provider import inputs
+
 CONFIG_NAMESPACE = "vcf"
 
 
@@ -52,3 +54,23 @@ def flag(explicit: Any, config_key: str, env_key: str) -> Any:
 def number(explicit: Any, default: float) -> Any:
     """A numeric input with a built-in default."""
     return default if explicit is None else explicit
+
+
+def connection_inputs(
+    *,
+    host: Any,
+    ca_bundle: Any,
+    allow_unverified_tls: Any,
+    timeout_seconds: Any,
+    max_retries: Any,
+) -> dict[str, Any]:
+    """The inputs every token resource shares, each filled from config or env when unset."""
+    return {
+        inputs.HOST: value(host, "host", "VCF_HOST"),
+        inputs.CA_BUNDLE: value(ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
+        inputs.ALLOW_UNVERIFIED_TLS: flag(
+            allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
+        ),
+        inputs.TIMEOUT_SECONDS: number(timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
+        inputs.MAX_RETRIES: number(max_retries, inputs.DEFAULT_MAX_RETRIES),
+    }

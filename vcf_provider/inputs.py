@@ -168,7 +168,7 @@ def check_connection(news: Mapping[str, Any]) -> list[CheckFailure]:
 
     for number in _NUMBERS:
         value = news.get(number.name)
-        if value is None or is_unknown(value) or number.name not in news:
+        if value is None or is_unknown(value):
             continue
         problem = _number_problem(number, value)
         if problem:

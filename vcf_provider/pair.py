@@ -9,15 +9,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from vcf_provider import defaults, inputs
-from vcf_provider.pair_provider import (
-    ACCESS_TOKEN,
-    API_KEY,
-    EXPIRES_AT,
-    PASSWORD,
-    REFRESH_TOKEN,
-    USERNAME,
-    AccessTokenPairProvider,
-)
+from vcf_provider.pair_provider import API_KEY, PASSWORD, USERNAME, AccessTokenPairProvider
+from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT
 
 
 class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
@@ -74,23 +67,23 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         triggers: pulumi.Input[Mapping[str, Any]] | None = None,
     ) -> None:
         props: dict[str, Any] = {
-            inputs.HOST: defaults.value(host, "host", "VCF_HOST"),
+            **defaults.connection_inputs(
+                host=host,
+                ca_bundle=ca_bundle,
+                allow_unverified_tls=allow_unverified_tls,
+                timeout_seconds=timeout_seconds,
+                max_retries=max_retries,
+            ),
             USERNAME: defaults.value(username, "username", "VCF_USERNAME"),
             PASSWORD: defaults.secret(password, "password", "VCF_PASSWORD"),
             API_KEY: defaults.secret(api_key, "apiKey", "VCF_API_KEY"),
-            inputs.CA_BUNDLE: defaults.value(ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
-            inputs.ALLOW_UNVERIFIED_TLS: defaults.flag(
-                allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
-            ),
-            inputs.TIMEOUT_SECONDS: defaults.number(timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
-            inputs.MAX_RETRIES: defaults.number(max_retries, inputs.DEFAULT_MAX_RETRIES),
             inputs.TRIGGERS: triggers,
-            REFRESH_TOKEN: None,
+            inputs.REFRESH_TOKEN: None,
             ACCESS_TOKEN: None,
             EXPIRES_AT: None,
         }
         secret_outputs = pulumi.ResourceOptions(
-            additional_secret_outputs=[REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY]
+            additional_secret_outputs=[inputs.REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY]
         )
         super().__init__(
             AccessTokenPairProvider(),

@@ -5,25 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, UpdateResult
 
 from vcf_provider import inputs
-from vcf_provider.jwt import read_claims, rfc3339
+from vcf_provider.inputs import REFRESH_TOKEN
+from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT, TokenProvider, stored_inputs, token_outputs
 
 USERNAME = "username"
 PASSWORD = "password"  # noqa: S105 - a property name
 API_KEY = "api_key"
-REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a property name
-ACCESS_TOKEN = "access_token"  # noqa: S105 - a property name
-EXPIRES_AT = "expires_at"
 
 #: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
 REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, inputs.TRIGGERS)
@@ -63,23 +53,18 @@ def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
     return []
 
 
-class AccessTokenPairProvider(ResourceProvider):
-    """Creates a token pair from credentials and revokes its refresh token on delete; stateless."""
+class AccessTokenPairProvider(TokenProvider):
+    """Creates a token pair from credentials and revokes its refresh token on delete.
 
-    serialize_as_secret_always = False
+    A replacement creates the new pair before the old one is revoked, so a failed create leaves
+    the old pair working.
+    """
+
+    replacing_inputs = REPLACING_INPUTS
+    updatable_inputs = UPDATABLE_INPUTS
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return CheckResult(news, inputs.check_connection(news) + check_credentials(news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in REPLACING_INPUTS if olds.get(key) != news.get(key)]
-        changed = [key for key in UPDATABLE_INPUTS if olds.get(key) != news.get(key)]
-        return DiffResult(
-            changes=bool(replaces or changed),
-            replaces=replaces or None,
-            # The new pair is created first, so a failed create leaves the old one working.
-            delete_before_replace=False,
-        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vcf_provider.client import SddcManagerClient  # the program process never needs it
@@ -90,25 +75,12 @@ class AccessTokenPairProvider(ResourceProvider):
             credentials = {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
         with SddcManagerClient(inputs.connection_settings(props)) as client:
             access_token, refresh_token = client.create_token_pair(credentials)
-        expires_at = read_claims(access_token).expires_at
-        outputs = {key: value for key, value in props.items() if key != "__provider"}
-        outputs.update(
-            {
-                REFRESH_TOKEN: refresh_token,
-                ACCESS_TOKEN: access_token,
-                EXPIRES_AT: rfc3339(expires_at) if expires_at else None,
-            }
-        )
+        outputs = {**token_outputs(props, access_token), REFRESH_TOKEN: refresh_token}
         return CreateResult(uuid.uuid4().hex, outputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only connection settings changed: keep the pair, store the new settings for the revoke.
-        outputs = {key: value for key, value in news.items() if key != "__provider"}
-        outputs.update({key: olds.get(key) for key in OUTPUTS})
-        return UpdateResult(outputs)
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)
+        return UpdateResult({**stored_inputs(news), **{key: olds.get(key) for key in OUTPUTS}})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         from vcf_provider.client import SddcManagerClient

@@ -1,11 +1,11 @@
-"""The dynamic provider behind RefreshedAccessToken: check, diff, create, update, read, delete."""
+"""The dynamic providers' shared base, and the provider behind RefreshedAccessToken."""
 
 from __future__ import annotations
 
 import sys
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from pulumi.dynamic import (
     CheckResult,
@@ -39,6 +39,21 @@ REPLACING_INPUTS = (inputs.HOST,)
 CLOCK_SKEW = timedelta(seconds=30)
 
 
+def stored_inputs(props: dict[str, Any]) -> dict[str, Any]:
+    """The inputs to keep as outputs (so diff sees them as `olds`); the SDK adds `__provider` back."""
+    return {key: value for key, value in props.items() if key != "__provider"}
+
+
+def token_outputs(props: dict[str, Any], access_token: str) -> dict[str, Any]:
+    """The stored inputs plus the new access token and its expiry."""
+    expires_at = read_claims(access_token).expires_at
+    return {
+        **stored_inputs(props),
+        ACCESS_TOKEN: access_token,
+        EXPIRES_AT: rfc3339(expires_at) if expires_at else None,
+    }
+
+
 def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datetime | None = None) -> bool:
     """True when the stored token expires within the renewal window (or already has)."""
     expires_at = outputs.get(EXPIRES_AT)
@@ -49,36 +64,57 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
     return now + timedelta(seconds=renew_before_seconds) + CLOCK_SKEW >= expiry
 
 
-class RefreshedAccessTokenProvider(ResourceProvider):
-    """Refreshes an SDDC Manager access token on create and update; holds no state of its own.
+class TokenProvider(ResourceProvider):
+    """What both token providers share: no state, a diff driven by two lists of inputs, and a
+    read that keeps the stored state (SDDC Manager has no token object to read back).
 
     The engine calls one instance from several threads at once, so every call builds what it
     needs (including its HTTP session) from its arguments.
     """
 
-    # Nothing secret is captured in the provider, so its serialized form need not be encrypted.
+    # Nothing secret is captured in a provider, so its serialized form need not be encrypted.
     serialize_as_secret_always = False
+
+    #: Inputs whose change means a new resource.
+    replacing_inputs: ClassVar[tuple[str, ...]] = ()
+    #: Inputs whose change means an update in place.
+    updatable_inputs: ClassVar[tuple[str, ...]] = ()
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [key for key in self.replacing_inputs if olds.get(key) != news.get(key)]
+        changed = [key for key in self.updatable_inputs if olds.get(key) != news.get(key)]
+        changes = bool(replaces or changed) or self.update_due(olds, news)
+        # delete_before_replace=False: the replacement exists before the old resource goes.
+        return DiffResult(changes=changes, replaces=replaces or None, delete_before_replace=False)
+
+    def update_due(self, _olds: dict[str, Any], _news: dict[str, Any]) -> bool:
+        """An update for a reason other than changed inputs."""
+        return False
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+
+class RefreshedAccessTokenProvider(TokenProvider):
+    """Refreshes an SDDC Manager access token on create and update, and when it nears expiry."""
+
+    replacing_inputs = REPLACING_INPUTS
+    updatable_inputs = UPDATABLE_INPUTS
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return CheckResult(news, inputs.check(news))
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in REPLACING_INPUTS if olds.get(key) != news.get(key)]
-        changed = [key for key in UPDATABLE_INPUTS if olds.get(key) != news.get(key)]
+    def update_due(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         window = inputs.number(news, inputs.RENEW_BEFORE_SECONDS)
-        due = not replaces and not changed and renewal_due(olds, window)
-        if due:
-            print(
-                f"access token expires at {olds.get(EXPIRES_AT)}, within renew_before_seconds={window:g}: "
-                "refreshing it",
-                file=sys.stderr,
-                flush=True,
-            )
-        return DiffResult(
-            changes=bool(replaces or changed or due),
-            replaces=replaces or None,
-            delete_before_replace=False,
+        if not renewal_due(olds, window):
+            return False
+        print(
+            f"access token expires at {olds.get(EXPIRES_AT)}, within renew_before_seconds={window:g}: "
+            "refreshing it",
+            file=sys.stderr,
+            flush=True,
         )
+        return True
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # A random id: the resource's id is printed and stored in plain text, so no secret may shape it.
@@ -86,10 +122,6 @@ class RefreshedAccessTokenProvider(ResourceProvider):
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._refresh(news))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # An access token has no server-side object to read back: keep what is stored.
-        return ReadResult(id_, props)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         # SDDC Manager cannot revoke a single access token; it expires on its own at `exp`.
@@ -101,9 +133,4 @@ class RefreshedAccessTokenProvider(ResourceProvider):
         settings = inputs.connection_settings(props)
         with SddcManagerClient(settings) as client:
             token = client.refresh_access_token(str(props[inputs.REFRESH_TOKEN]))
-        claims = read_claims(token)
-        outputs = {key: value for key, value in props.items() if key != "__provider"}
-        outputs[ACCESS_TOKEN] = token
-        outputs[EXPIRES_AT] = rfc3339(claims.expires_at) if claims.expires_at else None
-        outputs[REFRESHED_AT] = rfc3339(datetime.now(timezone.utc))
-        return outputs
+        return {**token_outputs(props, token), REFRESHED_AT: rfc3339(datetime.now(timezone.utc))}

@@ -10,7 +10,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from vcf_provider import defaults, inputs
-from vcf_provider.provider import ACCESS_TOKEN, RefreshedAccessTokenProvider
+from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT, REFRESHED_AT, RefreshedAccessTokenProvider
 
 
 @dataclass
@@ -25,24 +25,6 @@ class RefreshedAccessTokenArgs:
     max_retries: pulumi.Input[int] | None = None
     renew_before_seconds: pulumi.Input[float] | None = None
     triggers: pulumi.Input[Mapping[str, Any]] | None = None
-
-
-def _resolve_defaults(args: RefreshedAccessTokenArgs) -> RefreshedAccessTokenArgs:
-    """Fills unset inputs from stack config (`vcf:*`), then from `VCF_*` environment variables."""
-    refresh_token = defaults.secret(args.refresh_token, "refreshToken", "VCF_REFRESH_TOKEN")
-    return RefreshedAccessTokenArgs(
-        host=defaults.value(args.host, "host", "VCF_HOST"),
-        # Empty when unset anywhere, so the provider's check reports it at preview.
-        refresh_token=refresh_token if refresh_token is not None else pulumi.Output.secret(""),
-        ca_bundle=defaults.value(args.ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
-        allow_unverified_tls=defaults.flag(
-            args.allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
-        ),
-        timeout_seconds=defaults.number(args.timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
-        max_retries=defaults.number(args.max_retries, inputs.DEFAULT_MAX_RETRIES),
-        renew_before_seconds=defaults.number(args.renew_before_seconds, inputs.DEFAULT_RENEW_BEFORE_SECONDS),
-        triggers=args.triggers,
-    )
 
 
 class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
@@ -132,20 +114,26 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
                 f"RefreshedAccessToken({resource_name!r}): pass inputs either as a "
                 "RefreshedAccessTokenArgs or as keywords, not both"
             )
-        resolved = _resolve_defaults(args or keywords)
+        chosen = args or keywords
+        # Empty when unset anywhere, so the provider's check reports it at preview. Secret even when
+        # given as plain text: state must never hold it readable.
+        refresh_token = defaults.secret(chosen.refresh_token, "refreshToken", "VCF_REFRESH_TOKEN")
         props: dict[str, Any] = {
-            inputs.HOST: resolved.host,
-            # Secret even when given as plain text: state must never hold it readable.
-            inputs.REFRESH_TOKEN: resolved.refresh_token,
-            inputs.CA_BUNDLE: resolved.ca_bundle,
-            inputs.ALLOW_UNVERIFIED_TLS: resolved.allow_unverified_tls,
-            inputs.TIMEOUT_SECONDS: resolved.timeout_seconds,
-            inputs.MAX_RETRIES: resolved.max_retries,
-            inputs.RENEW_BEFORE_SECONDS: resolved.renew_before_seconds,
-            inputs.TRIGGERS: resolved.triggers,
+            **defaults.connection_inputs(
+                host=chosen.host,
+                ca_bundle=chosen.ca_bundle,
+                allow_unverified_tls=chosen.allow_unverified_tls,
+                timeout_seconds=chosen.timeout_seconds,
+                max_retries=chosen.max_retries,
+            ),
+            inputs.REFRESH_TOKEN: refresh_token if refresh_token is not None else pulumi.Output.secret(""),
+            inputs.RENEW_BEFORE_SECONDS: defaults.number(
+                chosen.renew_before_seconds, inputs.DEFAULT_RENEW_BEFORE_SECONDS
+            ),
+            inputs.TRIGGERS: chosen.triggers,
             ACCESS_TOKEN: None,
-            "expires_at": None,
-            "refreshed_at": None,
+            EXPIRES_AT: None,
+            REFRESHED_AT: None,
         }
         secret_outputs = pulumi.ResourceOptions(
             additional_secret_outputs=[ACCESS_TOKEN, inputs.REFRESH_TOKEN]

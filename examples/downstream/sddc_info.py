@@ -20,11 +20,10 @@ class SddcManagersProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def _read(self, props: dict[str, Any]) -> dict[str, Any]:
-        from vcf_provider.client import ConnectionSettings, SddcManagerClient
-        from vcf_provider.inputs import base_url
+        from vcf_provider.client import SddcManagerClient
+        from vcf_provider.inputs import connection_settings
 
-        settings = ConnectionSettings(base_url=base_url(props["host"]), verify=props.get("ca_bundle") or True)
-        with SddcManagerClient(settings) as client:
+        with SddcManagerClient(connection_settings(props)) as client:
             page = client.get("/v1/sddc-managers", access_token=props["access_token"])
         managers = [{"fqdn": m.get("fqdn"), "version": m.get("version")} for m in page.get("elements", [])]
         return {**{k: v for k, v in props.items() if k != "__provider"}, "managers": managers}
