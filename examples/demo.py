@@ -71,7 +71,7 @@ def main() -> int:
     step("Starting the SDDC Manager emulator (HTTPS on 127.0.0.1, with its own CA)")
     with SddcManagerEmulator(state_dir=DEMO_DIR / "emulator") as emulator:
         print(f"    {emulator.url}  (CA: {emulator.ca_path.relative_to(REPO_ROOT)})")
-        settings = ConnectionSettings(base_url=emulator.url, verify=str(emulator.ca_path))
+        settings = ConnectionSettings(base_url=emulator.url, ca_bundle=str(emulator.ca_path))
         try:
             step(f"Getting a token pair with POST /v1/tokens as {DEFAULT_USERNAME}")
             with SddcManagerClient(settings) as client:

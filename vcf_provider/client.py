@@ -1,9 +1,8 @@
-"""The SDDC Manager HTTP client: one session, verified TLS, timeouts, bounded retries, no redirects."""
+"""The SDDC Manager token API: the three token calls, their retries, and the errors they raise."""
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import threading
 import time
@@ -12,12 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import InsecureRequestWarning
-from urllib3.util.retry import Retry
 
+from vcf_provider import retry, transport
 from vcf_provider._version import __version__
 from vcf_provider.errors import (
     InvalidTokenResponseError,
@@ -26,22 +22,17 @@ from vcf_provider.errors import (
     SddcManagerTlsError,
     SddcManagerUnreachableError,
     parse_vcf_error,
-    redact,
     redact_document,
 )
 from vcf_provider.jwt import NotAJwtError, looks_like_jwt, read_claims
+from vcf_provider.notices import unverified_tls_warning
+from vcf_provider.redaction import redact
+from vcf_provider.transport import MAX_BODY_BYTES, Answer, CaBundleError, NetworkFailure
 
 USER_AGENT = f"vcf-provider/{__version__} (+https://pypi.org/project/vcf-provider/)"
 REFRESH_PATH = "/v1/tokens/access-token/refresh"
 TOKENS_PATH = "/v1/tokens"
 REVOKE_PATH = "/v1/tokens/refresh-token"
-
-#: Status codes worth another attempt: the server is busy or briefly broken.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: The most a body is read; an access token is under 2 KB, an `Error` under a few KB.
-MAX_BODY_BYTES = 64 * 1024
-#: The longest wait a `Retry-After` header may ask for between two attempts.
-MAX_RETRY_AFTER_SECONDS = 30.0
 
 UNKNOWN_REFRESH_ID_HINT = (
     "the refresh token is unknown, expired or revoked. Get a new token pair with POST /v1/tokens "
@@ -57,15 +48,24 @@ HOSTNAME_HINT = (
     "the certificate does not name the host you connect to. Use the FQDN on SDDC Manager's "
     "certificate as host (not its IP address or an alias)."
 )
+PLAIN_HTTP_HINT = (
+    "something on that port speaks plain HTTP, not HTTPS. Check the port in host: SDDC Manager "
+    "answers HTTPS on 443."
+)
+UNREACHABLE_HINT = (
+    "check the host name and port, and that SDDC Manager is up and reachable from this machine."
+)
+TIMEOUT_HINT = (
+    "check that SDDC Manager is up and reachable from this machine (proxies, load balancers), "
+    "or raise timeout_seconds."
+)
+LOGIN_NOT_REPEATED = (
+    "A login (POST /v1/tokens) is never sent twice once it may have reached SDDC Manager: a second "
+    "one could leave a token pair behind that nothing revokes."
+)
 
-_insecure_warning_lock = threading.Lock()
-
-
-class _BoundedRetry(Retry):
-    """urllib3's Retry, with `Retry-After` honoured only up to MAX_RETRY_AFTER_SECONDS."""
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), MAX_RETRY_AFTER_SECONDS)
+_warned_unverified: set[str] = set()
+_warned_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -75,72 +75,42 @@ class ConnectionSettings:
     base_url: str
     """`https://host[:port][/prefix]`, without a trailing slash."""
 
-    verify: bool | str = True
-    """True to verify TLS against the system CAs, a PEM path to use those CAs, False to skip."""
+    verify: bool = True
+    """False skips TLS verification (labs only)."""
+
+    ca_bundle: str | None = None
+    """The CAs to trust, as a PEM file's path or PEM text; None trusts the system's CAs."""
 
     timeout_seconds: float = 30.0
-    """Connect and read timeout of each attempt."""
+    """The deadline of each attempt: connecting, the TLS handshake, sending and the whole answer."""
 
     max_retries: int = 3
-    """Retries after the first attempt, on connection errors and 429/500/502/503/504."""
+    """Attempts after the first, by the rules of `vcf_provider.retry`."""
 
     backoff_seconds: float = 0.5
     """The first retry's delay; it doubles each time, with jitter."""
 
-
-def _retry_policy(settings: ConnectionSettings, budget: int) -> Retry:
-    return _BoundedRetry(
-        total=budget,
-        connect=budget,
-        read=budget,
-        status=budget,
-        other=0,
-        redirect=0,
-        # Every method we send is safe to repeat: a refresh only mints another access token.
-        allowed_methods=None,
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=settings.backoff_seconds,
-        backoff_jitter=settings.backoff_seconds / 2,
-        backoff_max=10.0,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
-
-
-@dataclass(frozen=True)
-class _Answer:
-    method: str
-    url: str
-    status: int
-    reason: str
-    content_type: str
-    body: bytes
-    truncated: bool
-    location: str | None
+    @property
+    def worst_case_seconds(self) -> float:
+        """The longest one call can take, waits between attempts included."""
+        return retry.worst_case_seconds(self.timeout_seconds, self.max_retries, self.backoff_seconds)
 
 
 class SddcManagerClient:
-    """Calls the SDDC Manager token API. One instance per provider operation: it owns a session.
+    """Calls the SDDC Manager token API.
 
-    Use it as a context manager so the session's connections are closed.
+    Cheap to make: connections live in a per-process pool (`vcf_provider.transport`), so a client
+    per operation reuses the TLS connections of the ones before it. A context manager for symmetry
+    with sessions; closing it keeps the pooled connections open for the next client.
     """
 
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(self, settings: ConnectionSettings, *, warn_unverified: bool = True) -> None:
+        """`warn_unverified=False` when the caller warns itself (the resources do, in the program)."""
         self.settings = settings
-        self.session = requests.Session()
-        self.session.headers.update(
-            {"User-Agent": USER_AGENT, "Accept": "application/json", "Content-Type": "application/json"}
-        )
-        self.session.verify = settings.verify
-        # trust_env would also send ~/.netrc credentials and let REQUESTS_CA_BUNDLE replace ca_bundle;
-        # only the environment's proxy settings (HTTPS_PROXY, NO_PROXY) are wanted.
-        self.session.trust_env = False
-        self.session.proxies = requests.utils.get_environ_proxies(settings.base_url)
-        self._adapter = HTTPAdapter(pool_connections=1, pool_maxsize=1)
-        self.session.mount("https://", self._adapter)
-        if settings.verify is False:
-            _warn_unverified(settings.base_url)
+        if not settings.verify:
+            _silence_urllib3_warning()
+            if warn_unverified:
+                _warn_unverified(settings.base_url)
 
     def __enter__(self) -> SddcManagerClient:
         return self
@@ -149,25 +119,30 @@ class SddcManagerClient:
         self.close()
 
     def close(self) -> None:
-        self.session.close()
+        """Nothing to release: connections stay pooled for the process's next call."""
 
     def refresh_access_token(self, refresh_token: str) -> str:
         """PATCH /v1/tokens/access-token/refresh with the raw refresh token id; returns the JWT."""
         action = "refreshing the access token"
-        answer = self._send(action, "PATCH", REFRESH_PATH, refresh_token.encode(), secrets=(refresh_token,))
+        secrets = (refresh_token,)
+        answer = self._call(action, "PATCH", REFRESH_PATH, refresh_token.encode(), secrets, repeatable=True)
         self._raise_for_status(
             action,
             answer,
-            secrets=(refresh_token,),
+            secrets=secrets,
             hint=UNKNOWN_REFRESH_ID_HINT if answer.status in (400, 404) else None,
         )
-        return parse_access_token(answer.body, answer.content_type, secrets=(refresh_token,))
+        return parse_access_token(answer.body, answer.content_type, secrets=secrets)
 
     def create_token_pair(self, credentials: dict[str, str]) -> tuple[str, str]:
-        """POST /v1/tokens with username/password or apiKey; returns (access token, refresh token id)."""
+        """POST /v1/tokens with username/password or apiKey; returns (access token, refresh token id).
+
+        Not repeated once the request may have reached SDDC Manager (see `vcf_provider.retry`).
+        """
         action = "creating a token pair"
         secrets = tuple(v for v in credentials.values() if v)
-        answer = self._send(action, "POST", TOKENS_PATH, json.dumps(credentials).encode(), secrets=secrets)
+        body = json.dumps(credentials).encode()
+        answer = self._call(action, "POST", TOKENS_PATH, body, secrets, repeatable=False)
         hint = None
         if answer.status in (400, 401, 403):
             hint = (
@@ -194,102 +169,93 @@ class SddcManagerClient:
     def revoke_refresh_token(self, refresh_token: str) -> bool:
         """DELETE /v1/tokens/refresh-token; True when revoked, False when it was already gone (404)."""
         action = "revoking the refresh token"
-        answer = self._send(action, "DELETE", REVOKE_PATH, refresh_token.encode(), secrets=(refresh_token,))
+        secrets = (refresh_token,)
+        answer = self._call(action, "DELETE", REVOKE_PATH, refresh_token.encode(), secrets, repeatable=True)
         if answer.status == 404:
             return False
-        self._raise_for_status(action, answer, secrets=(refresh_token,))
+        self._raise_for_status(action, answer, secrets=secrets)
         return True
 
     def get(self, path: str, access_token: str) -> Any:
         """GET an API path with a bearer token; returns the decoded JSON body."""
         action = f"reading {path}"
-        answer = self._send(action, "GET", path, None, secrets=(access_token,), bearer=access_token)
-        self._raise_for_status(action, answer, secrets=(access_token,))
+        secrets = (access_token,)
+        headers = {"Authorization": f"Bearer {access_token}"}
+        answer = self._call(action, "GET", path, None, secrets, repeatable=True, headers=headers)
+        self._raise_for_status(action, answer, secrets=secrets)
         try:
             return json.loads(answer.body)
         except ValueError:
             raise InvalidTokenResponseError(f"{action}: the body is not JSON") from None
 
-    def _send(
+    def _call(
         self,
         action: str,
         method: str,
         path: str,
         body: bytes | None,
-        *,
         secrets: tuple[str, ...],
-        bearer: str | None = None,
-    ) -> _Answer:
-        url = self.settings.base_url + path
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        timeout = self.settings.timeout_seconds
-        attempts = self.settings.max_retries + 1
-        # urllib3's Retry covers connecting and the status line; a connection that drops while
-        # the body is read is retried here, from the same budget.
-        budget = self.settings.max_retries
+        *,
+        repeatable: bool,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """Sends until an answer that is final by `vcf_provider.retry`'s rules, or the retries run out.
+
+        Returns the last answer (so its payload reaches the user); raises on a last network failure.
+        """
+        settings = self.settings
+        request_headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
+        attempt = 0
         while True:
-            self._adapter.max_retries = _retry_policy(self.settings, budget)
+            attempt += 1
+            retries_left = settings.max_retries - (attempt - 1)
             try:
-                response = self.session.request(
+                answer = transport.send(
+                    settings.base_url,
                     method,
-                    url,
-                    data=body,
-                    headers=headers,
-                    timeout=(timeout, timeout),
-                    allow_redirects=False,
-                    stream=True,
+                    path,
+                    body,
+                    request_headers,
+                    verify=settings.verify,
+                    ca_bundle=settings.ca_bundle,
+                    timeout_seconds=settings.timeout_seconds,
                 )
-            except requests.exceptions.SSLError as error:
-                raise _tls_error(action, method, url, error, secrets) from None
-            except requests.exceptions.RequestException as error:
-                if not _timed_out(error):
-                    raise SddcManagerUnreachableError(
-                        f"{action} failed: could not get an answer from {method} {url} after {attempts} "
-                        f"attempt(s): {redact(_root_cause(error), secrets)}. Check the host name and "
-                        "port, and that SDDC Manager is up and reachable from this machine."
-                    ) from None
-                raise SddcManagerUnreachableError(
-                    f"{action} failed: {method} {url} timed out ({timeout:g} s per attempt, "
-                    f"{attempts} attempt(s)). Check that SDDC Manager is up and reachable from this "
-                    "machine, or raise timeout_seconds."
+            except CaBundleError as error:
+                raise SddcManagerTlsError(f"{action} failed: {error}") from None
+            except NetworkFailure as failure:
+                if retries_left > 0 and retry.may_retry_failure(
+                    failure.kind, failure.may_have_reached_server, repeatable=repeatable
+                ):
+                    time.sleep(retry.backoff_seconds(attempt, settings.backoff_seconds))
+                    continue
+                raise _network_error(
+                    action, method, settings.base_url + path, failure, attempt, repeatable, secrets
                 ) from None
-            retries_used = len(response.raw.retries.history) if response.raw.retries else 0
-            try:
-                raw = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
-            except urllib3.exceptions.HTTPError as error:
-                budget -= retries_used + 1
-                if budget < 0:
-                    raise SddcManagerUnreachableError(
-                        f"{action} failed: the connection to {method} {url} broke while the answer "
-                        f"was read, {attempts} time(s): {redact(_root_cause(error), secrets)}. Check "
-                        "proxies and load balancers between this machine and SDDC Manager."
-                    ) from None
-                time.sleep(self.settings.backoff_seconds)
+            if retries_left > 0 and retry.may_retry_status(answer.status, repeatable=repeatable):
+                wait = retry.parse_retry_after(answer.headers.get("retry-after"))
+                time.sleep(
+                    wait if wait is not None else retry.backoff_seconds(attempt, settings.backoff_seconds)
+                )
                 continue
-            finally:
-                response.close()
-            return _Answer(
-                method=method,
-                url=url,
-                status=response.status_code,
-                reason=response.reason or "",
-                content_type=response.headers.get("Content-Type", ""),
-                body=raw[:MAX_BODY_BYTES],
-                truncated=len(raw) > MAX_BODY_BYTES,
-                location=response.headers.get("Location"),
-            )
+            return answer
 
     def _raise_for_status(
         self,
         action: str,
-        answer: _Answer,
+        answer: Answer,
         *,
         secrets: tuple[str, ...],
         hint: str | None = None,
     ) -> None:
         method, url = answer.method, answer.url
         if 300 <= answer.status < 400:
-            target = urlsplit(answer.location or "").netloc or answer.location or "nowhere"
+            location = answer.headers.get("location")
+            target = urlsplit(location or "").netloc or location or "nowhere"
             raise SddcManagerRedirectError(
                 redact(
                     f"{action} failed: {method} {url} answered HTTP {answer.status} {answer.reason}, "
@@ -324,61 +290,54 @@ class SddcManagerClient:
         )
 
 
+def _network_error(
+    action: str,
+    method: str,
+    url: str,
+    failure: NetworkFailure,
+    attempts: int,
+    repeatable: bool,
+    secrets: tuple[str, ...],
+) -> SddcManagerUnreachableError:
+    detail = redact(failure.detail, secrets)
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    if failure.kind in ("tls-verify", "tls-hostname", "plain-http"):
+        tls_hints = {
+            "tls-verify": CA_BUNDLE_HINT,
+            "tls-hostname": HOSTNAME_HINT,
+            "plain-http": PLAIN_HTTP_HINT,
+        }
+        return SddcManagerTlsError(
+            f"{action} failed: TLS with {url} failed: {detail}.\n  hint: {tls_hints[failure.kind]}"
+        )
+    if failure.kind == "shutdown":
+        return SddcManagerUnreachableError(f"{action} was stopped: {detail}.")
+    hint = TIMEOUT_HINT if failure.kind in ("timeout", "connect-timeout") else UNREACHABLE_HINT
+    lines = [f"{action} failed: no answer from {method} {url} after {tries}: {detail}.", f"  hint: {hint}"]
+    if not repeatable and failure.may_have_reached_server:
+        lines.append(f"  note: {LOGIN_NOT_REPEATED}")
+    return SddcManagerUnreachableError("\n".join(lines))
+
+
 def _snippet(body: bytes, secrets: tuple[str, ...] = ()) -> str:
     """The start of a body for an error message, redacted before it is cut."""
     text = redact(body[:4096].decode("utf-8", errors="replace"), secrets)
     return " ".join(text.split())[:200]
 
 
-def _timed_out(error: requests.exceptions.RequestException) -> bool:
-    """True for a timeout, also when it comes wrapped in urllib3's 'max retries exceeded'."""
-    if isinstance(error, requests.exceptions.Timeout):
-        return True
-    reason = getattr(error.args[0] if error.args else None, "reason", None)
-    # NewConnectionError (refused, unreachable) subclasses urllib3's timeout error for history's sake.
-    if isinstance(reason, urllib3.exceptions.NewConnectionError):
-        return False
-    return isinstance(reason, urllib3.exceptions.TimeoutError)
-
-
-def _root_cause(error: BaseException) -> str:
-    """The innermost reason (`Connection refused`), without urllib3's long wrapper text."""
-    seen = error
-    while seen.__context__ is not None or seen.__cause__ is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
-    reason = getattr(error, "args", [None])[0]
-    inner = getattr(reason, "reason", None)
-    text = str(inner or seen or error)
-    # urllib3 prefixes its connection object's repr, and ssl appends its source line: drop both.
-    text = text.split(">: ", 1)[-1]
-    return re.sub(r"\s*\(_ssl\.c:\d+\)", "", text).strip("() ")
-
-
-def _tls_error(
-    action: str, method: str, url: str, error: Exception, secrets: tuple[str, ...]
-) -> SddcManagerTlsError:
-    detail = redact(_root_cause(error), secrets)
-    lowered = detail.lower()
-    hint = CA_BUNDLE_HINT
-    if "hostname" in lowered or "doesn't match" in lowered or "ip address mismatch" in lowered:
-        hint = HOSTNAME_HINT
-    return SddcManagerTlsError(
-        f"{action} failed: TLS verification of {url} failed ({detail}).\n  hint: {hint}"
-    )
+def _silence_urllib3_warning() -> None:
+    # Our own warning replaces urllib3's one per request. The filter is process-wide on purpose:
+    # warnings.catch_warnings is not thread-safe, and the engine calls us from several threads.
+    with _warned_lock:
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 
 
 def _warn_unverified(base_url: str) -> None:
-    # One line of our own, printed to stderr (the engine shows a dynamic provider's stderr), instead
-    # of urllib3's warning on every request. The filter is process-wide on purpose:
-    # warnings.catch_warnings is not thread-safe, and the engine calls us from several threads.
-    with _insecure_warning_lock:
-        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
-        print(
-            f"warning: TLS verification is off for {base_url} (allow_unverified_tls=true): "
-            "anyone on the network path can read the refresh token. Use ca_bundle instead.",
-            file=sys.stderr,
-            flush=True,
-        )
+    with _warned_lock:
+        if base_url in _warned_unverified:
+            return
+        _warned_unverified.add(base_url)
+    print(f"warning: {unverified_tls_warning(base_url)}", file=sys.stderr, flush=True)
 
 
 def parse_access_token(

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vcf_provider.redaction import redact
+
 #: Longest text kept from any one field of a server's answer.
 MAX_FIELD_CHARS = 500
 #: Most list items, map entries and nesting levels rendered from one payload.
@@ -18,19 +20,7 @@ MAX_SNIPPET_CHARS = 200
 #: Most characters of payload detail in one error message (the first line and hint come on top).
 MAX_DETAIL_CHARS = 8000
 
-REDACTED = "[redacted]"
-
-# Anything shaped like a JWT (header.payload.signature, base64url), wherever it appears.
-_JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replaces every JWT-shaped string and every given secret value in `text`."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
-    return _JWT_ANYWHERE.sub(REDACTED, text)
 
 
 def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:

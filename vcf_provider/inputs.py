@@ -52,6 +52,8 @@ def base_url(host: str) -> str:
     text = host.strip()
     if not text:
         raise ValueError("host is empty: set it to SDDC Manager's FQDN, e.g. sddc-manager.example.com")
+    if "://" not in text and _is_bare_ipv6(text):
+        text = f"[{text}]"  # `::1` means the address, not host `:` and port 1
     if "://" not in text:
         if text.startswith("/") or "/" in text.split("]")[-1].split(":")[0]:
             raise ValueError(f"host {host!r} is not a host name: write sddc-manager.example.com[:port]")
@@ -73,12 +75,38 @@ def base_url(host: str) -> str:
     name = parts.hostname or ""
     if not _is_host_name(name):
         raise ValueError(f"host {host!r} does not name a valid host: write sddc-manager.example.com[:port]")
+    # One spelling per manager (lower case, no default port, no trailing slash), so that spelling
+    # `host` differently is no change to diff.
+    name = name.lower().rstrip(".")
     netloc = f"[{name}]" if ":" in name else name
     if port is not None:
         if port == 0:
             raise ValueError(f"host {host!r} has port 0: use a port from 1 to 65535")
-        netloc += f":{port}"
+        if port != 443:
+            netloc += f":{port}"
     return f"https://{netloc}{parts.path.rstrip('/')}"
+
+
+def same_host(old: Any, new: Any) -> bool:
+    """True when two `host` values name the same manager however they are spelled."""
+    if old == new:
+        return True
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    try:
+        return base_url(old) == base_url(new)
+    except ValueError:
+        return False
+
+
+def _is_bare_ipv6(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_host_name(name: str) -> bool:
@@ -230,14 +258,11 @@ def connection_settings(props: Mapping[str, Any]) -> ConnectionSettings:
     # Imported here: the program process never needs the HTTP stack, only the provider does.
     from vcf_provider.client import ConnectionSettings
 
-    verify: bool | str = True
-    if props.get(ALLOW_UNVERIFIED_TLS) is True:
-        verify = False
-    elif props.get(CA_BUNDLE):
-        verify = str(props[CA_BUNDLE])
+    ca_bundle = props.get(CA_BUNDLE)
     return ConnectionSettings(
         base_url=base_url(str(props[HOST])),
-        verify=verify,
+        verify=props.get(ALLOW_UNVERIFIED_TLS) is not True,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
         timeout_seconds=number(props, TIMEOUT_SECONDS),
         max_retries=int(number(props, MAX_RETRIES)),
     )

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider import defaults, inputs
+from vcf_provider import defaults, inputs, notices
 from vcf_provider.pair_provider import API_KEY, PASSWORD, USERNAME, AccessTokenPairProvider
-from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT
+from vcf_provider.provider import ACCESS_TOKEN, CLOCK_SKEW_SECONDS, CREATED_AT, EXPIRES_AT
 
 
 class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
@@ -41,6 +41,12 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         refresh_token: The refresh token id, secret. Pass it to ``RefreshedAccessToken``.
         access_token: The first access token, secret; it is not renewed (use ``RefreshedAccessToken``).
         expires_at: RFC 3339 UTC expiry of that first access token.
+        created_at: RFC 3339 UTC time the pair was created (this machine's clock).
+        clock_skew_seconds: This machine's clock minus SDDC Manager's at creation (see
+            ``RefreshedAccessToken``).
+
+    A login is sent once: when it times out after SDDC Manager may have received it, it is not
+    repeated (a second pair would be left behind with nobody to revoke it), and the error says so.
     """
 
     # Declared for editors and mypy only: at run time the SDK would re-read these annotations
@@ -49,6 +55,8 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         refresh_token: pulumi.Output[str]
         access_token: pulumi.Output[str]
         expires_at: pulumi.Output[str | None]
+        created_at: pulumi.Output[str]
+        clock_skew_seconds: pulumi.Output[int | None]
         host: pulumi.Output[str]
 
     def __init__(
@@ -81,6 +89,8 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             inputs.REFRESH_TOKEN: None,
             ACCESS_TOKEN: None,
             EXPIRES_AT: None,
+            CREATED_AT: None,
+            CLOCK_SKEW_SECONDS: None,
         }
         secret_outputs = pulumi.ResourceOptions(
             additional_secret_outputs=[inputs.REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY]
@@ -91,3 +101,5 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
+        notices.warn_about_inputs(self, props)
+        notices.warn_about_clock(self, CREATED_AT)

@@ -9,7 +9,15 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, UpdateResult
 
 from vcf_provider import inputs
 from vcf_provider.inputs import REFRESH_TOKEN
-from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT, TokenProvider, stored_inputs, token_outputs
+from vcf_provider.provider import (
+    ACCESS_TOKEN,
+    CLOCK_SKEW_SECONDS,
+    CREATED_AT,
+    EXPIRES_AT,
+    TokenProvider,
+    stored_inputs,
+    token_outputs,
+)
 
 USERNAME = "username"
 PASSWORD = "password"  # noqa: S105 - a property name
@@ -19,7 +27,7 @@ API_KEY = "api_key"
 REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, inputs.TRIGGERS)
 #: These only change how later calls (the revoke) are made.
 UPDATABLE_INPUTS = (inputs.CA_BUNDLE, inputs.ALLOW_UNVERIFIED_TLS, inputs.TIMEOUT_SECONDS, inputs.MAX_RETRIES)
-OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT)
+OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT, CREATED_AT, CLOCK_SKEW_SECONDS)
 
 CREDENTIALS_HINT = (
     "set username and password (stack config vcf:username and secret vcf:password, or VCF_USERNAME and "
@@ -73,9 +81,9 @@ class AccessTokenPairProvider(TokenProvider):
             credentials = {"apiKey": str(props[API_KEY])}
         else:
             credentials = {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
-        with SddcManagerClient(inputs.connection_settings(props)) as client:
+        with SddcManagerClient(inputs.connection_settings(props), warn_unverified=False) as client:
             access_token, refresh_token = client.create_token_pair(credentials)
-        outputs = {**token_outputs(props, access_token), REFRESH_TOKEN: refresh_token}
+        outputs = {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}
         return CreateResult(uuid.uuid4().hex, outputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -88,6 +96,6 @@ class AccessTokenPairProvider(TokenProvider):
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
             return
-        with SddcManagerClient(inputs.connection_settings(props)) as client:
+        with SddcManagerClient(inputs.connection_settings(props), warn_unverified=False) as client:
             # False means SDDC Manager no longer knows it (expired or revoked already): fine.
             client.revoke_refresh_token(refresh_token)

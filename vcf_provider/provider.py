@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from pulumi.dynamic import (
     CheckResult,
+    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
@@ -16,12 +16,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from vcf_provider import inputs
-from vcf_provider.jwt import parse_rfc3339, read_claims, rfc3339
+from vcf_provider import clock, inputs, plain_errors
+from vcf_provider.jwt import parse_rfc3339, rfc3339
 
 ACCESS_TOKEN = "access_token"  # noqa: S105 - a property name
 EXPIRES_AT = "expires_at"
 REFRESHED_AT = "refreshed_at"
+CREATED_AT = "created_at"
+CLOCK_SKEW_SECONDS = "clock_skew_seconds"
 
 #: Inputs whose change means a new refresh; `host` also means a new resource (another manager).
 UPDATABLE_INPUTS = (
@@ -35,8 +37,8 @@ UPDATABLE_INPUTS = (
 )
 REPLACING_INPUTS = (inputs.HOST,)
 
-#: Our clock and SDDC Manager's may disagree by this much; renew this much earlier.
-CLOCK_SKEW = timedelta(seconds=30)
+#: Renew this much before the window too: the time a refresh takes, and clock drift since receipt.
+RENEWAL_MARGIN = timedelta(seconds=30)
 
 
 def stored_inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -44,24 +46,48 @@ def stored_inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key != "__provider"}
 
 
-def token_outputs(props: dict[str, Any], access_token: str) -> dict[str, Any]:
-    """The stored inputs plus the new access token and its expiry."""
-    expires_at = read_claims(access_token).expires_at
+def token_outputs(props: dict[str, Any], access_token: str, received_key: str) -> dict[str, Any]:
+    """The stored inputs plus the new access token, its expiry, when it arrived (under
+    `received_key`) and how far this machine's clock is from SDDC Manager's."""
+    received_at = datetime.now(timezone.utc)
+    timing = clock.timing(access_token, received_at)
     return {
         **stored_inputs(props),
         ACCESS_TOKEN: access_token,
-        EXPIRES_AT: rfc3339(expires_at) if expires_at else None,
+        EXPIRES_AT: rfc3339(timing.expires_at) if timing.expires_at else None,
+        received_key: rfc3339(received_at),
+        CLOCK_SKEW_SECONDS: round(timing.skew_seconds) if timing.skew_seconds is not None else None,
     }
 
 
 def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datetime | None = None) -> bool:
-    """True when the stored token expires within the renewal window (or already has)."""
-    expires_at = outputs.get(EXPIRES_AT)
-    expiry = parse_rfc3339(expires_at) if isinstance(expires_at, str) else None
-    if expiry is None:
-        return False
+    """True when the stored token expires within the renewal window (or already has).
+
+    Expiry is measured on this machine's clock from the token's lifetime and its receipt time, so
+    a clock that is hours off SDDC Manager's neither renews on every run nor lets the token lapse.
+    """
     now = now or datetime.now(timezone.utc)
-    return now + timedelta(seconds=renew_before_seconds) + CLOCK_SKEW >= expiry
+    token = outputs.get(ACCESS_TOKEN)
+    received = next(
+        (
+            parse_rfc3339(v)
+            for v in (outputs.get(REFRESHED_AT), outputs.get(CREATED_AT))
+            if isinstance(v, str)
+        ),
+        None,
+    )
+    if isinstance(token, str) and received is not None:
+        expiry = clock.timing(token, received).local_expires_at
+    else:
+        stored = outputs.get(EXPIRES_AT)
+        expiry = parse_rfc3339(stored) if isinstance(stored, str) else None
+    return clock.within(expiry, now, timedelta(seconds=renew_before_seconds) + RENEWAL_MARGIN)
+
+
+def _same_input(key: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    if key == inputs.HOST:
+        return inputs.same_host(olds.get(key), news.get(key))
+    return bool(olds.get(key) == news.get(key))
 
 
 class TokenProvider(ResourceProvider):
@@ -81,8 +107,8 @@ class TokenProvider(ResourceProvider):
     updatable_inputs: ClassVar[tuple[str, ...]] = ()
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in self.replacing_inputs if olds.get(key) != news.get(key)]
-        changed = [key for key in self.updatable_inputs if olds.get(key) != news.get(key)]
+        replaces = [key for key in self.replacing_inputs if not _same_input(key, olds, news)]
+        changed = [key for key in self.updatable_inputs if not _same_input(key, olds, news)]
         changes = bool(replaces or changed) or self.update_due(olds, news)
         # delete_before_replace=False: the replacement exists before the old resource goes.
         return DiffResult(changes=changes, replaces=replaces or None, delete_before_replace=False)
@@ -90,6 +116,10 @@ class TokenProvider(ResourceProvider):
     def update_due(self, _olds: dict[str, Any], _news: dict[str, Any]) -> bool:
         """An update for a reason other than changed inputs."""
         return False
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Called once per provider in the provider process, before any other call.
+        plain_errors.install()
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -105,16 +135,8 @@ class RefreshedAccessTokenProvider(TokenProvider):
         return CheckResult(news, inputs.check(news))
 
     def update_due(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        window = inputs.number(news, inputs.RENEW_BEFORE_SECONDS)
-        if not renewal_due(olds, window):
-            return False
-        print(
-            f"access token expires at {olds.get(EXPIRES_AT)}, within renew_before_seconds={window:g}: "
-            "refreshing it",
-            file=sys.stderr,
-            flush=True,
-        )
-        return True
+        # Silent: diff also runs at preview, where nothing is refreshed. The plan shows the update.
+        return renewal_due(olds, inputs.number(news, inputs.RENEW_BEFORE_SECONDS))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # A random id: the resource's id is printed and stored in plain text, so no secret may shape it.
@@ -131,6 +153,6 @@ class RefreshedAccessTokenProvider(TokenProvider):
         from vcf_provider.client import SddcManagerClient  # the program process never needs it
 
         settings = inputs.connection_settings(props)
-        with SddcManagerClient(settings) as client:
+        with SddcManagerClient(settings, warn_unverified=False) as client:
             token = client.refresh_access_token(str(props[inputs.REFRESH_TOKEN]))
-        return {**token_outputs(props, token), REFRESHED_AT: rfc3339(datetime.now(timezone.utc))}
+        return token_outputs(props, token, REFRESHED_AT)

@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider import defaults, inputs
-from vcf_provider.provider import ACCESS_TOKEN, EXPIRES_AT, REFRESHED_AT, RefreshedAccessTokenProvider
+from vcf_provider import defaults, inputs, notices
+from vcf_provider.provider import (
+    ACCESS_TOKEN,
+    CLOCK_SKEW_SECONDS,
+    EXPIRES_AT,
+    REFRESHED_AT,
+    RefreshedAccessTokenProvider,
+)
 
 
 @dataclass
@@ -51,17 +57,24 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
             ``vcf:caBundle``, then ``VCF_CA_BUNDLE``, then the system's CAs.
         allow_unverified_tls: Skip TLS verification (prints a warning; for labs only). Default:
             ``vcf:allowUnverifiedTls``, then ``VCF_ALLOW_UNVERIFIED_TLS``, then false.
-        timeout_seconds: Connect and read timeout of each attempt. Default 30.
-        max_retries: Retries on connection errors and HTTP 429/500/502/503/504, with exponential
-            backoff and jitter, honouring ``Retry-After``. Default 3.
+        timeout_seconds: The deadline of each attempt, covering connecting, the TLS handshake,
+            sending and reading the whole answer. Default 30.
+        max_retries: Further attempts after connection errors and HTTP 429/500/502/503/504, with
+            exponential backoff (0.5 s doubling, at most 10 s) and jitter, honouring a valid
+            ``Retry-After`` (at most 30 s). Default 3. One refresh therefore takes at most
+            (max_retries + 1) x timeout_seconds plus those waits: 2 min 4 s with the defaults
+            and no Retry-After.
         renew_before_seconds: Renew when the token expires within this many seconds (0 to 86400).
-            Default 300.
+            Expiry is measured from the token's own ``iat``/``exp`` and its arrival here, so a
+            clock that is off SDDC Manager's by hours still renews on time. Default 300.
         triggers: Any values; a change forces a refresh (for example a rotation date).
 
     Outputs:
         access_token: The access token (a JWT), always secret.
         expires_at: RFC 3339 UTC time from the token's ``exp`` claim, or None without one.
-        refreshed_at: RFC 3339 UTC time of the last successful refresh.
+        refreshed_at: RFC 3339 UTC time of the last successful refresh (this machine's clock).
+        clock_skew_seconds: This machine's clock minus SDDC Manager's, measured at that refresh
+            (network time included). At a minute or more the resource shows a warning: check NTP.
     """
 
     # Declared for editors and mypy only: at run time the SDK would re-read these annotations
@@ -70,6 +83,7 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
         access_token: pulumi.Output[str]
         expires_at: pulumi.Output[str | None]
         refreshed_at: pulumi.Output[str]
+        clock_skew_seconds: pulumi.Output[int | None]
         host: pulumi.Output[str]
         refresh_token: pulumi.Output[str]
         ca_bundle: pulumi.Output[str | None]
@@ -134,6 +148,7 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
             ACCESS_TOKEN: None,
             EXPIRES_AT: None,
             REFRESHED_AT: None,
+            CLOCK_SKEW_SECONDS: None,
         }
         secret_outputs = pulumi.ResourceOptions(
             additional_secret_outputs=[ACCESS_TOKEN, inputs.REFRESH_TOKEN]
@@ -144,3 +159,5 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
             props,
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
+        notices.warn_about_inputs(self, props)
+        notices.warn_about_clock(self, REFRESHED_AT)

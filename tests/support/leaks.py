@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -20,15 +21,20 @@ def encodings(secret: str) -> dict[str, str]:
         "url-encoded": quote(secret, safe=""),
         "form-encoded": quote_plus(secret),
         "json-escaped": json.dumps(secret)[1:-1],
+        "json-escaped (unicode kept)": json.dumps(secret, ensure_ascii=False)[1:-1],
+        "json-escaped twice": json.dumps(json.dumps(secret))[3:-3],
+        "html-escaped": html.escape(secret),
     }
-    data = secret.encode()
-    for shift in range(3):
-        # base64 of a secret embedded at any offset contains this core, whatever surrounds it.
-        chunk = base64.b64encode(b"\0" * shift + data).decode()
-        core = chunk[4 if shift else 0 : -4]
-        if len(core) >= 8:
-            forms[f"base64 (offset {shift})"] = core
-            forms[f"base64url (offset {shift})"] = core.replace("+", "-").replace("/", "_")
+    spellings = {"": secret, " of json-escaped": forms["json-escaped"]}
+    for label, spelling in spellings.items():
+        data = spelling.encode()
+        for shift in range(3):
+            # base64 of a secret embedded at any offset contains this core, whatever surrounds it.
+            chunk = base64.b64encode(b"\0" * shift + data).decode()
+            core = chunk[4 if shift else 0 : -4]
+            if len(core) >= 8:
+                forms[f"base64{label} (offset {shift})"] = core
+                forms[f"base64url{label} (offset {shift})"] = core.replace("+", "-").replace("/", "_")
     return forms
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.leaks import assert_no_leaks
 from tests.support.tokens import make_jwt
-from vcf_provider.client import MAX_BODY_BYTES, ConnectionSettings, SddcManagerClient
+from vcf_provider.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.errors import (
     InvalidTokenResponseError,
     SddcManagerApiError,
@@ -21,6 +21,7 @@ from vcf_provider.errors import (
     SddcManagerUnreachableError,
 )
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.transport import MAX_BODY_BYTES
 
 REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
 
@@ -28,7 +29,7 @@ REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
 def client_for(emulator: SddcManagerEmulator, **overrides: object) -> SddcManagerClient:
     options: dict[str, object] = {
         "base_url": emulator.url,
-        "verify": str(emulator.ca_path),
+        "ca_bundle": str(emulator.ca_path),
         "timeout_seconds": 5.0,
         "max_retries": 3,
         "backoff_seconds": 0.01,
@@ -146,9 +147,9 @@ def test_connection_refused_is_reported_as_unreachable(tmp_path: Path) -> None:
     with pytest.raises(SddcManagerUnreachableError) as raised, SddcManagerClient(settings) as client:
         client.refresh_access_token("5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11")
     message = str(raised.value)
-    assert "could not get an answer from PATCH https://127.0.0.1:" in message
+    assert "failed: no answer from PATCH https://127.0.0.1:" in message
     assert "Connection refused" in message
-    assert "after 2 attempt(s)" in message
+    assert "after 2 attempts" in message
 
 
 def test_a_connection_dropped_mid_response_is_retried(
@@ -166,7 +167,9 @@ def test_a_server_that_never_answers_times_out_in_bounded_time(
 ) -> None:
     sddc_manager.script(*REFRESH, Fault.hung(), Fault.hung())
 
-    with pytest.raises(SddcManagerUnreachableError, match=r"timed out \(0.5 s per attempt, 2 attempt"):
+    with pytest.raises(
+        SddcManagerUnreachableError, match=r"after 2 attempts: no complete answer within 0.5 s"
+    ):
         refresh(sddc_manager, refresh_token, timeout_seconds=0.5, max_retries=1)
     assert sddc_manager.count(*REFRESH) == 2
 
@@ -247,7 +250,7 @@ def test_a_huge_error_body_is_not_read_whole(sddc_manager: SddcManagerEmulator, 
 
 def test_an_unknown_ca_points_at_ca_bundle(sddc_manager: SddcManagerEmulator, refresh_token: str) -> None:
     with pytest.raises(SddcManagerTlsError) as raised:
-        refresh(sddc_manager, refresh_token, verify=True)
+        refresh(sddc_manager, refresh_token, ca_bundle=None)
 
     assert "certificate verify failed" in str(raised.value)
     assert "Set ca_bundle" in str(raised.value)
@@ -264,7 +267,7 @@ def test_a_hostname_mismatch_says_to_use_the_certificate_name(tmp_path: Path) ->
 def test_unverified_tls_works_against_an_unknown_ca_with_one_warning(
     sddc_manager: SddcManagerEmulator, refresh_token: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    refresh(sddc_manager, refresh_token, verify=False)
+    refresh(sddc_manager, refresh_token, verify=False, ca_bundle=None)
 
     stderr = capsys.readouterr().err
     assert stderr.count("warning: TLS verification is off") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManager
 
 def client_for(emulator: SddcManagerEmulator) -> SddcManagerClient:
     return SddcManagerClient(
-        ConnectionSettings(base_url=emulator.url, verify=str(emulator.ca_path), max_retries=0)
+        ConnectionSettings(base_url=emulator.url, ca_bundle=str(emulator.ca_path), max_retries=0)
     )
 
 
@@ -57,9 +58,78 @@ def test_the_command_line_prints_a_usable_url_ca_and_refresh_token() -> None:
     try:
         assert process.stdout is not None
         started = json.loads(process.stdout.readline())
-        settings = ConnectionSettings(base_url=started["url"], verify=started["ca_path"], max_retries=0)
+        settings = ConnectionSettings(base_url=started["url"], ca_bundle=started["ca_path"], max_retries=0)
         with SddcManagerClient(settings) as client:
             assert client.refresh_access_token(started["refresh_token"]).startswith("eyJ")
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vcf_provider.testing", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--latency", "-1"], "argument --latency: -1 must be 0 or more"),
+        (["--token-lifetime", "0"], "argument --token-lifetime: 0 must be above 0"),
+        (["--token-lifetime", "soon"], "argument --token-lifetime: 'soon' is not a number of seconds"),
+        (["--port", "70000"], "argument --port: '70000' is not a port"),
+    ],
+)
+def test_the_command_line_refuses_impossible_settings(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_a_port_in_use_is_one_line_of_error(sddc_manager: SddcManagerEmulator) -> None:
+    result = run_cli("--port", str(sddc_manager.port))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: 127.0.0.1 port {sddc_manager.port} is in use: pick another --port, or 0 for any free port\n"
+    )
+
+
+@pytest.mark.parametrize("path", ["/v1/tokens/access-token/refresh", "/v1/tokens/refresh-token"])
+def test_refresh_and_revoke_accept_the_id_raw_and_as_a_json_string(
+    sddc_manager: SddcManagerEmulator, path: str
+) -> None:
+    import requests
+
+    method = "PATCH" if path.endswith("refresh") else "DELETE"
+    for body in ("{id}", '"{id}"'):
+        refresh_token = sddc_manager.issue_refresh_token()
+        answer = requests.request(
+            method,
+            sddc_manager.url + path,
+            data=body.format(id=refresh_token),
+            headers={"Content-Type": "application/json"},
+            verify=str(sddc_manager.ca_path),
+            timeout=10,
+        )
+        assert answer.status_code == (200 if method == "PATCH" else 204), body
+
+
+def test_an_ipv6_emulator_prints_a_bracketed_url(tmp_path: Path) -> None:
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6")
+    try:
+        emulator = SddcManagerEmulator(host="::1", state_dir=tmp_path)
+    except OSError:
+        pytest.skip("::1 is not configured on this machine")
+    with emulator:
+        assert emulator.url == f"https://[::1]:{emulator.port}"
+        settings = ConnectionSettings(base_url=emulator.url, ca_bundle=str(emulator.ca_path), max_retries=0)
+        with SddcManagerClient(settings) as client:
+            assert client.refresh_access_token(emulator.issue_refresh_token()).startswith("eyJ")

@@ -7,9 +7,9 @@ from vcf_provider.errors import (
     MAX_DEPTH,
     SddcManagerApiError,
     parse_vcf_error,
-    redact,
     redact_document,
 )
+from vcf_provider.redaction import redact
 
 
 def api_error(payload: object, **kwargs: object) -> SddcManagerApiError:

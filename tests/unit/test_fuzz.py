@@ -16,10 +16,10 @@ from vcf_provider.errors import (
     InvalidTokenResponseError,
     SddcManagerApiError,
     parse_vcf_error,
-    redact,
     redact_document,
 )
 from vcf_provider.jwt import NotAJwtError, read_claims
+from vcf_provider.redaction import redact
 
 REFRESH_SECRET = "0c9e7a4e-5b1f-4f0e-9d43-secretrefresh"
 JWT_SECRET = make_jwt(exp=2_000_000_000, sub="fuzz")

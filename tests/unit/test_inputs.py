@@ -19,7 +19,9 @@ VALID = {"host": "sddc.example.test", "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-
         ("sddc.example.test", "https://sddc.example.test"),
         ("sddc.example.test:8443", "https://sddc.example.test:8443"),
         ("https://sddc.example.test/", "https://sddc.example.test"),
-        ("HTTPS://10.0.0.5:443/api/", "https://10.0.0.5:443/api"),
+        ("HTTPS://10.0.0.5:443/api/", "https://10.0.0.5/api"),
+        ("https://SDDC.Example.Test:443", "https://sddc.example.test"),
+        ("::1", "https://[::1]"),
         ("  sddc.example.test  ", "https://sddc.example.test"),
         ("[fd00::5]:8443", "https://[fd00::5]:8443"),
     ],
@@ -104,4 +106,4 @@ def test_settings_prefer_unverified_over_ca_bundle_and_default_the_numbers() -> 
     assert settings.verify is False
     assert settings.timeout_seconds == 30.0
     assert settings.max_retries == 3
-    assert connection_settings({**VALID, "ca_bundle": "/x.pem"}).verify == "/x.pem"
+    assert connection_settings({**VALID, "ca_bundle": "/x.pem"}).ca_bundle == "/x.pem"

@@ -4,34 +4,83 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import math
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from vcf_provider.testing.emulator import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 
+def _seconds(minimum: float, inclusive: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+            bound = f"{minimum:g} or more" if inclusive else f"above {minimum:g}"
+            raise argparse.ArgumentTypeError(f"{text} must be {bound}")
+        return value
+
+    return parse
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535 (0: any free port)")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A local HTTPS SDDC Manager token API for tests and demos.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
-    parser.add_argument("--token-lifetime", type=float, default=3600, help="access token lifetime, seconds")
-    parser.add_argument("--latency", type=float, default=0.0, help="delay before every answer, seconds")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)"
+    )
+    parser.add_argument("--port", type=_port, default=0, help="port (default: any free port)")
+    parser.add_argument(
+        "--token-lifetime",
+        type=_seconds(0, inclusive=False),
+        default=3600,
+        help="access token lifetime, seconds",
+    )
+    parser.add_argument(
+        "--latency", type=_seconds(0, inclusive=True), default=0.0, help="delay before every answer, seconds"
+    )
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        help="shift the tokens' iat/exp by this many seconds (an SDDC Manager whose clock is off)",
+    )
     parser.add_argument("--state-dir", type=Path, help="where to write the CA (default: a temporary dir)")
     parser.add_argument("--json", action="store_true", help="print url, ca_path and refresh_token as JSON")
     args = parser.parse_args(argv)
     # Stop cleanly (removing the temporary CA) on `kill` as on Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
-    emulator = SddcManagerEmulator(
-        host=args.host,
-        port=args.port,
-        token_lifetime_seconds=args.token_lifetime,
-        latency_seconds=args.latency,
-        state_dir=args.state_dir,
-    )
+    try:
+        emulator = SddcManagerEmulator(
+            host=args.host,
+            port=args.port,
+            token_lifetime_seconds=args.token_lifetime,
+            latency_seconds=args.latency,
+            state_dir=args.state_dir,
+            clock_offset_seconds=args.clock_offset,
+        )
+    except OSError as error:
+        reason = (
+            "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror or error})"
+        )
+        print(
+            f"error: {args.host} port {args.port} {reason}: pick another --port, or 0 for any free port",
+            file=sys.stderr,
+        )
+        return 2
     with emulator:
         refresh_token = emulator.issue_refresh_token()
         if args.json:

@@ -8,6 +8,7 @@ import hmac
 import json
 import random
 import secrets
+import select
 import socket
 import ssl
 import string
@@ -45,7 +46,17 @@ class Fault:
     """Send a partial response, then close the connection."""
 
     hang: bool = False
-    """Never answer: hold the connection open until the emulator stops."""
+    """Never answer: hold the connection open until the client closes it or the emulator stops."""
+
+    trickle_seconds_per_byte: float = 0.0
+    """Send the answer one byte at a time, this long apart (a slow link or a stuck proxy)."""
+
+    process_first: bool = False
+    """Carry out the request normally (a login creates its pair), then wait `delay_seconds` before
+    answering: the server did the work, the client may give up before hearing of it."""
+
+    clock_offset_seconds: float = 0.0
+    """Answer normally, with the token's iat/nbf/exp shifted by this much (a server clock that is off)."""
 
     @classmethod
     def error(cls, status: int, payload: Any = None, **headers: str) -> Fault:
@@ -73,6 +84,28 @@ class Fault:
     def hung(cls) -> Fault:
         """The server accepts the request and never answers."""
         return cls(hang=True)
+
+    @classmethod
+    def trickled(cls, seconds_per_byte: float, fault: Fault | None = None) -> Fault:
+        """The normal answer (or `fault`'s), sent one byte every `seconds_per_byte`."""
+        base = fault or cls()
+        return cls(
+            status=base.status,
+            body=base.body,
+            headers=base.headers,
+            process_first=base.status == 0,
+            trickle_seconds_per_byte=seconds_per_byte,
+        )
+
+    @classmethod
+    def late(cls, delay_seconds: float) -> Fault:
+        """The request is carried out at once; its answer leaves `delay_seconds` later."""
+        return cls(process_first=True, delay_seconds=delay_seconds)
+
+    @classmethod
+    def skewed_clock(cls, offset_seconds: float) -> Fault:
+        """The normal answer, its token's times shifted by `offset_seconds` (negative: server behind)."""
+        return cls(process_first=True, clock_offset_seconds=offset_seconds)
 
 
 @dataclass(frozen=True)
@@ -103,6 +136,20 @@ def vcf_error(code: str, message: str, remediation: str, **extra: Any) -> dict[s
     return payload
 
 
+def _refresh_token_id(body: bytes) -> str:
+    """The id in a refresh or revoke body, sent raw (PowerVCF, this package) or as a JSON string
+    (the official Python and Go SDKs, which follow the spec's `string` schema literally)."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if text.startswith('"'):
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(decoded, str):
+            return decoded
+    return text
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -120,20 +167,27 @@ class SddcManagerEmulator:
         port: int = 0,
         token_lifetime_seconds: float = 3600,
         latency_seconds: float = 0.0,
-        cert_hostnames: Iterable[str] = ("localhost", "127.0.0.1"),
+        cert_hostnames: Iterable[str] | None = None,
         users: Mapping[str, str] | None = None,
         api_keys: Iterable[str] = (),
         refresh_answer: str = "raw",
         failure_rate: float = 0.0,
         failure_seed: int = 0,
         state_dir: Path | None = None,
+        clock_offset_seconds: float = 0.0,
     ) -> None:
         import tempfile
 
         import trustme
 
+        if token_lifetime_seconds <= 0:
+            raise ValueError("token_lifetime_seconds must be above 0")
+        if latency_seconds < 0:
+            raise ValueError("latency_seconds must not be negative")
         self.host = host
         self.token_lifetime_seconds = token_lifetime_seconds
+        self.clock_offset_seconds = clock_offset_seconds
+        """Added to every token's iat/nbf/exp: an SDDC Manager whose clock is off."""
         self.latency_seconds = latency_seconds
         self.users = dict(users or {DEFAULT_USERNAME: DEFAULT_PASSWORD})
         self.api_keys = set(api_keys)
@@ -150,6 +204,8 @@ class SddcManagerEmulator:
         self._issued_access_tokens: list[str] = []
         self._revoked: list[str] = []
         self._stopping = threading.Event()
+        self._connections_accepted = 0
+        self._hung_requests_closed: list[float] = []
 
         self._own_state_dir = None
         if state_dir is None:
@@ -159,11 +215,14 @@ class SddcManagerEmulator:
         self.ca = trustme.CA(organization_name="SDDC Manager emulator CA")
         self.ca_path = state_dir / "sddc-emulator-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_path))
-        server_cert = self.ca.issue_cert(*cert_hostnames)
+        # By default the certificate names every way of reaching this server on loopback.
+        names = cert_hostnames if cert_hostnames is not None else ("localhost", "127.0.0.1", host)
+        server_cert = self.ca.issue_cert(*dict.fromkeys(names))
         self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server_cert.configure_cert(self._tls)
 
-        self._server = _Server((host, port), _Handler)
+        server_class = _Server6 if ":" in host else _Server
+        self._server = server_class((host, port), _Handler)
         self._server.emulator = self
         self._thread: threading.Thread | None = None
 
@@ -175,7 +234,8 @@ class SddcManagerEmulator:
     @property
     def url(self) -> str:
         """The base URL to pass as `host`, e.g. https://127.0.0.1:8443."""
-        return f"https://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}"
 
     def start(self) -> SddcManagerEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="sddc-emulator", daemon=True)
@@ -228,10 +288,13 @@ class SddcManagerEmulator:
             return list(self._issued_access_tokens)
 
     def mint_access_token(
-        self, username: str = DEFAULT_USERNAME, lifetime_seconds: float | None = None
+        self,
+        username: str = DEFAULT_USERNAME,
+        lifetime_seconds: float | None = None,
+        clock_offset_seconds: float = 0.0,
     ) -> str:
         """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
-        now = int(time.time())
+        now = int(time.time() + self.clock_offset_seconds + clock_offset_seconds)
         lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
         claims = {
             "iat": now,
@@ -263,7 +326,8 @@ class SddcManagerEmulator:
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         except (ValueError, TypeError):
             return False
-        return isinstance(claims, dict) and float(claims.get("exp", 0)) > time.time()
+        now = time.time() + self.clock_offset_seconds
+        return isinstance(claims, dict) and float(claims.get("exp", 0)) > now
 
     # -- faults and the request log -------------------------------------------------------------
     def script(self, method: str, path: str, *faults: Fault) -> None:
@@ -301,6 +365,22 @@ class SddcManagerEmulator:
         with self._lock:
             self._requests.clear()
 
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far: N requests over fewer connections means reuse."""
+        with self._lock:
+            return self._connections_accepted
+
+    @property
+    def hung_requests_closed(self) -> list[float]:
+        """`time.monotonic()` of each moment a client gave up on a `Fault.hung()` request."""
+        with self._lock:
+            return list(self._hung_requests_closed)
+
+    def _count_connection(self) -> None:
+        with self._lock:
+            self._connections_accepted += 1
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -309,6 +389,9 @@ class _Server(ThreadingHTTPServer):
 
     def get_request(self) -> tuple[socket.socket, Any]:
         connection, address = super().get_request()
+        # Without it, a small answer waits ~40 ms for the client's delayed ACK (Nagle's algorithm).
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.emulator._count_connection()
         # The handshake happens in the handler's thread, so a silent client blocks only itself.
         wrapped = self.emulator._tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
         return wrapped, address
@@ -318,10 +401,16 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "SDDC-Manager-Emulator/1.0"
+    # Buffered: the status line, headers and body leave in one write when the answer is complete.
+    wbufsize = 64 * 1024
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -350,7 +439,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.emulator.latency_seconds:
             time.sleep(self.emulator.latency_seconds)
         fault = self.emulator._next_fault(method, path)
-        if fault is not None:
+        self._answer = b""
+        self._clock_offset = fault.clock_offset_seconds if fault else 0.0
+        if fault is not None and not fault.process_first:
             self._play(fault)
             return
         route = {
@@ -361,30 +452,46 @@ class _Handler(BaseHTTPRequestHandler):
         }.get((method, path))
         if route is None:
             self._json(404, vcf_error("NOT_FOUND", f"No API at {method} {path}.", "Check the URL."))
+        else:
+            route(body)
+        if fault is not None and fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
             return
-        route(body)
+        self._write(self._answer, fault)
 
     # -- answers ---------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
-        self.send_response(status)
+        """Composes the whole answer; `_write` sends it (at once, late or trickled)."""
         merged = {"Content-Type": "application/json"}
         merged.update(headers or {})
-        for name, value in merged.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        reason = self.responses.get(status, ("",))[0]
+        lines = [
+            f"HTTP/1.1 {status} {reason}",
+            f"Server: {self.server_version}",
+            f"Date: {self.date_time_string()}",
+        ]
+        lines += [f"{name}: {value}" for name, value in merged.items()]
+        lines.append(f"Content-Length: {len(body)}")
+        self._answer = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    def _write(self, data: bytes, fault: Fault | None) -> None:
+        if fault is None or not fault.trickle_seconds_per_byte:
+            self.wfile.write(data)
+            return
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            if self.emulator._stopping.wait(fault.trickle_seconds_per_byte):
+                break
 
     def _json(self, status: int, document: Any) -> None:
         self._send(status, json.dumps(document).encode())
 
     def _play(self, fault: Fault) -> None:
         if fault.hang:
-            self.emulator._stopping.wait(120)
-            self.close_connection = True
+            self._hold_until_client_leaves()
             return
-        if fault.delay_seconds:
-            time.sleep(fault.delay_seconds)
+        if fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
+            return
         if fault.drop_connection:
             self.wfile.write(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
@@ -394,6 +501,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._send(fault.status, fault.body, fault.headers)
+        self._write(self._answer, fault)
+
+    def _hold_until_client_leaves(self) -> None:
+        self.close_connection = True
+        while not self.emulator._stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if not readable:
+                continue
+            try:
+                data = self.connection.recv(1)
+            except (OSError, ssl.SSLError):
+                data = b""
+            if not data:
+                with self.emulator._lock:
+                    self.emulator._hung_requests_closed.append(time.monotonic())
+                return
+
+    def _mint(self, username: str) -> str:
+        return self.emulator.mint_access_token(username, clock_offset_seconds=self._clock_offset)
 
     def _create_token_pair(self, body: bytes) -> None:
         try:
@@ -421,11 +547,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         refresh_id = self.emulator.issue_refresh_token(username)
-        access = self.emulator.mint_access_token(username)
+        access = self._mint(username)
         self._json(200, {"accessToken": access, "refreshToken": {"id": refresh_id}})
 
     def _refresh(self, body: bytes) -> None:
-        refresh_id = body.decode("utf-8", errors="replace")
+        refresh_id = _refresh_token_id(body)
         if not refresh_id:
             self._json(
                 400,
@@ -449,14 +575,14 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
             return
-        token = self.emulator.mint_access_token(username)
+        token = self._mint(username)
         if self.emulator.refresh_answer == "json":
             self._json(200, token)
         else:
             self._send(200, token.encode())
 
     def _revoke(self, body: bytes) -> None:
-        refresh_id = body.decode("utf-8", errors="replace")
+        refresh_id = _refresh_token_id(body)
         with self.emulator._lock:
             known = refresh_id in self.emulator._refresh_tokens
         if not known:

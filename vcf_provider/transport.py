@@ -1,0 +1,391 @@
+"""Connections to SDDC Manager: one pool per manager and TLS setting, and one deadline per attempt.
+
+A provider process serves many resources (four calls at a time), so connections are pooled for the
+life of the process: N tokens for one manager cost one TLS handshake per concurrent call, not N.
+Nothing but the TLS connection is kept between calls: no header, body or token.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+
+#: The most a body is read; an access token is under 2 KB, an `Error` under a few KB.
+MAX_BODY_BYTES = 64 * 1024
+#: The engine calls a dynamic provider from 4 threads; more connections per manager never help.
+POOL_SIZE = 4
+#: How often a blocked read looks at its deadline and at the process shutting down.
+POLL_SECONDS = 0.25
+
+
+class CaBundleError(ValueError):
+    """The CA bundle cannot be read or holds no certificate; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, read whole (up to MAX_BODY_BYTES) within the attempt's deadline."""
+
+    method: str
+    url: str
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    body: bytes
+    truncated: bool
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class NetworkFailure(Exception):
+    """An attempt that got no usable answer. `str()` is a short, clean reason."""
+
+    def __init__(self, kind: str, detail: str, *, may_have_reached_server: bool) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        """refused, dns, connect-timeout, timeout, dropped, tls-verify, tls-hostname, plain-http,
+        tls, proxy, or shutdown."""
+        self.detail = detail
+        self.may_have_reached_server = may_have_reached_server
+        """False only when the request cannot have been sent (no connection, failed handshake)."""
+
+
+# -- the deadline ------------------------------------------------------------------------------
+class _Attempt(threading.local):
+    deadline: float | None = None
+    sent: bool = False
+    stopped_by_shutdown: bool = False
+
+
+_attempt = _Attempt()
+_shutting_down = threading.Event()
+
+
+def _watch_for_shutdown() -> None:
+    # On SIGINT from the engine the provider host's main thread returns, and the interpreter joins
+    # the gRPC worker threads before anything else: an in-flight call would hold the process until
+    # the engine kills it 5 s later. Hooks run before that join (Python 3.9+) tell our reads to stop.
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:
+        return
+    try:
+        register(_shutting_down.set)
+    except RuntimeError:  # already shutting down
+        _shutting_down.set()
+
+
+_watch_for_shutdown()
+
+
+class _ShutdownError(TimeoutError):
+    """The provider process is exiting (the CLI was interrupted): give up the attempt now."""
+
+
+def _remaining() -> float | None:
+    """Seconds left in this thread's attempt (None outside one); raises once it is over."""
+    deadline = _attempt.deadline
+    if deadline is None:
+        return None
+    if _shutting_down.is_set() or not threading.main_thread().is_alive():
+        # The process is exiting: in-flight calls must not keep it alive until their deadline.
+        _attempt.stopped_by_shutdown = True
+        raise _ShutdownError("the provider is shutting down")
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("the attempt's deadline passed")
+    return remaining
+
+
+class _DeadlineSocket(ssl.SSLSocket):
+    """A TLS socket whose every read and write ends by the current attempt's deadline.
+
+    A socket timeout bounds one read; a server that trickles its answer a byte at a time would
+    reset it forever. Here each read waits at most until the deadline, in short slices, so a
+    process that is shutting down is noticed within POLL_SECONDS.
+    """
+
+    def do_handshake(self, block: bool = False) -> None:
+        remaining = _remaining()
+        if remaining is not None:
+            self.settimeout(remaining)
+        super().do_handshake(block)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        _attempt.sent = True  # from here on the server may have the request
+        remaining = _remaining()
+        if remaining is not None:
+            self.settimeout(remaining)
+        super().sendall(data, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+        while True:
+            remaining = _remaining()
+            if remaining is None:
+                return super().recv_into(buffer, nbytes, flags)
+            self.settimeout(min(remaining, POLL_SECONDS))
+            try:
+                return super().recv_into(buffer, nbytes, flags)
+            except TimeoutError:
+                continue  # nothing was consumed: look at the deadline again
+
+
+# -- TLS contexts and pools ----------------------------------------------------------------------
+def read_ca_bundle(ca_bundle: str) -> str:
+    """The PEM text of `ca_bundle`, which is PEM text itself or the path of a PEM file."""
+    if "-----BEGIN" in ca_bundle:
+        text = ca_bundle
+    else:
+        try:
+            with open(os.path.expanduser(ca_bundle), encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise CaBundleError(
+                f"the CA bundle {ca_bundle!r} cannot be read ({error.strerror or error}). Point ca_bundle "
+                "(stack config vcf:caBundle, or VCF_CA_BUNDLE) at a PEM file on this machine, or give "
+                "the PEM text itself"
+            ) from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise CaBundleError(
+            "the CA bundle holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line). Set ca_bundle "
+            "(vcf:caBundle) to the CA certificate that signed SDDC Manager's certificate"
+        )
+    return text
+
+
+def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
+    if not verify:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif ca_pem is not None:
+        context = ssl.create_default_context(cadata=ca_pem)
+    else:
+        context = ssl.create_default_context()
+        if not context.cert_store_stats().get("x509_ca"):
+            import certifi  # a minimal container may have no system CAs; requests' bundle is there
+
+            context.load_verify_locations(certifi.where())
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.sslsocket_class = _DeadlineSocket
+    return context
+
+
+@dataclass(frozen=True)
+class _PoolKey:
+    scheme_host_port: tuple[str, str, int]
+    verify: bool
+    ca_sha256: str | None
+    proxy: str | None
+
+
+_pools: dict[_PoolKey, urllib3.HTTPSConnectionPool] = {}
+_managers: list[urllib3.PoolManager] = []
+_pools_lock = threading.Lock()
+
+
+def _proxy_for(url: str) -> str | None:
+    # The environment's HTTPS_PROXY/NO_PROXY, read the way requests reads them; nothing else from
+    # the environment (no .netrc, no REQUESTS_CA_BUNDLE replacing ca_bundle).
+    from requests.utils import get_environ_proxies
+
+    proxies = get_environ_proxies(url)
+    return proxies.get("https") or proxies.get("all") or None
+
+
+def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urllib3.HTTPSConnectionPool:
+    """The pool for one manager and TLS setting; made on first use, shared by every thread after."""
+    parts = urllib3.util.parse_url(base_url)
+    host, port = parts.host or "", parts.port or 443
+    ca_pem = read_ca_bundle(ca_bundle) if verify and ca_bundle else None
+    proxy = _proxy_for(base_url)
+    key = _PoolKey(
+        ("https", host, port),
+        verify,
+        hashlib.sha256(ca_pem.strip().encode()).hexdigest() if ca_pem else None,
+        proxy,
+    )
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            options: dict[str, Any] = {
+                "maxsize": POOL_SIZE,
+                "block": False,
+                "ssl_context": _tls_context(verify, ca_pem),
+                "cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE",
+                "retries": False,
+            }
+            if proxy:
+                manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
+                _managers.append(manager)
+                pool = manager.connection_from_host(host.strip("[]"), port, "https")  # type: ignore[assignment]
+                assert pool is not None
+            else:
+                pool = urllib3.HTTPSConnectionPool(host.strip("[]"), port, **options)
+            _pools[key] = pool
+        return pool
+
+
+@atexit.register
+def close_pools() -> None:
+    """Closes every pooled connection (at exit, and in tests that count connections)."""
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        for manager in _managers:
+            manager.clear()
+        _pools.clear()
+        _managers.clear()
+
+
+# -- one attempt -----------------------------------------------------------------------------------
+def send(
+    base_url: str,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    *,
+    verify: bool,
+    ca_bundle: str | None,
+    timeout_seconds: float,
+) -> Answer:
+    """One attempt of one request, over with an answer or a NetworkFailure within `timeout_seconds`:
+    connect, TLS handshake, sending and the whole answer share that one deadline."""
+    pool = connection_pool(base_url, verify, ca_bundle)
+    prefix = urllib3.util.parse_url(base_url).path or ""
+    url = base_url + path
+    _attempt.deadline = time.monotonic() + timeout_seconds
+    _attempt.sent = False
+    _attempt.stopped_by_shutdown = False
+    response = None
+    try:
+        response = pool.urlopen(
+            method,
+            prefix + path,
+            body=body,
+            headers=dict(headers),
+            retries=False,
+            redirect=False,
+            assert_same_host=False,
+            timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
+            preload_content=False,
+        )
+        data = response.read(MAX_BODY_BYTES + 1, decode_content=True) or b""
+        truncated = len(data) > MAX_BODY_BYTES
+        if truncated:
+            response.close()  # the rest is never read, so this connection cannot be reused
+        return Answer(
+            method=method,
+            url=url,
+            status=response.status,
+            reason=response.reason or "",
+            headers={name.lower(): value for name, value in response.headers.items()},
+            body=data[:MAX_BODY_BYTES],
+            truncated=truncated,
+        )
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        if response is not None:
+            response.close()
+        raise _classify(error, timeout_seconds) from None
+    finally:
+        if response is not None:
+            response.release_conn()
+        _attempt.deadline = None
+
+
+def _classify(error: BaseException, timeout_seconds: float) -> NetworkFailure:
+    """Turns urllib3's and ssl's exceptions into a kind and a one-line reason a person can read."""
+    sent = _attempt.sent
+    if _attempt.stopped_by_shutdown:
+        return NetworkFailure(
+            "shutdown", "the provider was stopped (the CLI was interrupted)", may_have_reached_server=sent
+        )
+    if isinstance(error, NameResolutionError):
+        return NetworkFailure("dns", "the host name does not resolve (DNS)", may_have_reached_server=False)
+    if isinstance(error, NewConnectionError):
+        return NetworkFailure(
+            "refused", _os_reason(error) or "the connection failed", may_have_reached_server=False
+        )
+    # After NewConnectionError, which subclasses it for history's sake.
+    if isinstance(error, ConnectTimeoutError):
+        return NetworkFailure(
+            "connect-timeout", f"no connection within {timeout_seconds:g} s", may_have_reached_server=False
+        )
+    if isinstance(error, ProxyError):
+        return NetworkFailure(
+            "proxy", f"the HTTPS proxy failed: {_os_reason(error)}", may_have_reached_server=sent
+        )
+    if isinstance(error, (ReadTimeoutError, TimeoutError)):
+        return NetworkFailure(
+            "timeout" if sent else "connect-timeout",
+            f"no complete answer within {timeout_seconds:g} s",
+            may_have_reached_server=sent,
+        )
+    if isinstance(error, SSLError) and not sent:
+        return _tls_failure(error)
+    if isinstance(error, (ProtocolError, SSLError, OSError, urllib3.exceptions.HTTPError)):
+        reason = _os_reason(error) or "the connection closed"
+        return NetworkFailure("dropped", f"the connection broke: {reason}", may_have_reached_server=sent)
+    return NetworkFailure("dropped", type(error).__name__, may_have_reached_server=sent)
+
+
+def _innermost(error: BaseException) -> BaseException:
+    seen = error
+    for _ in range(10):
+        nested = next((a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)), None)
+        nested = nested or seen.__cause__ or seen.__context__
+        if nested is None:
+            break
+        seen = nested
+    return seen
+
+
+def _os_reason(error: BaseException) -> str:
+    """`Connection refused`, `Connection reset by peer`: the OS's words without wrapper text."""
+    inner = _innermost(error)
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    text = str(inner)
+    # urllib3 prefixes its connection object's repr: keep what follows it.
+    return text.split(">: ", 1)[-1].strip()
+
+
+def _tls_failure(error: BaseException) -> NetworkFailure:
+    inner = _innermost(error)
+    if isinstance(inner, ssl.SSLCertVerificationError):
+        message = inner.verify_message or "certificate verify failed"
+        lowered = message.lower()
+        if "hostname" in lowered or "ip address mismatch" in lowered:
+            return NetworkFailure(
+                "tls-hostname", f"certificate verify failed: {message}", may_have_reached_server=False
+            )
+        return NetworkFailure(
+            "tls-verify", f"certificate verify failed: {message}", may_have_reached_server=False
+        )
+    reason = getattr(inner, "reason", None) or ""
+    if reason in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG"):
+        return NetworkFailure(
+            "plain-http", "the server answered in plain HTTP, not TLS", may_have_reached_server=False
+        )
+    text = reason or _os_reason(error) or "the TLS handshake failed"
+    return NetworkFailure("tls", f"the TLS handshake failed: {text}", may_have_reached_server=False)
