@@ -175,20 +175,9 @@ def check_connection(news: Mapping[str, Any]) -> list[CheckFailure]:
 
     ca_bundle = news.get(CA_BUNDLE)
     if ca_bundle is not None and not is_unknown(ca_bundle):
-        if not isinstance(ca_bundle, str) or not ca_bundle:
-            failures.append(
-                CheckFailure(CA_BUNDLE, "ca_bundle must be the path of a PEM file of CA certificates")
-            )
-        elif not os.path.isfile(ca_bundle):
-            failures.append(
-                CheckFailure(
-                    CA_BUNDLE,
-                    f"ca_bundle file {ca_bundle!r} does not exist (relative to {os.getcwd()}): "
-                    "point it at a PEM file holding the CA that signed SDDC Manager's certificate",
-                )
-            )
-        elif not os.access(ca_bundle, os.R_OK):
-            failures.append(CheckFailure(CA_BUNDLE, f"ca_bundle file {ca_bundle!r} is not readable"))
+        problem = _ca_bundle_problem(ca_bundle)
+        if problem:
+            failures.append(CheckFailure(CA_BUNDLE, problem))
 
     allow = news.get(ALLOW_UNVERIFIED_TLS)
     if allow is not None and not is_unknown(allow) and not isinstance(allow, bool):
@@ -206,6 +195,26 @@ def check_connection(news: Mapping[str, Any]) -> list[CheckFailure]:
     if triggers is not None and not is_unknown(triggers) and not isinstance(triggers, (dict, list, str)):
         failures.append(CheckFailure(TRIGGERS, "triggers must be a map, a list or a string"))
     return failures
+
+
+def _ca_bundle_problem(ca_bundle: Any) -> str | None:
+    if not isinstance(ca_bundle, str) or not ca_bundle:
+        return "ca_bundle must be the path of a PEM file of CA certificates, or the PEM text itself"
+    if "-----BEGIN" not in ca_bundle:
+        if not os.path.isfile(ca_bundle):
+            return (
+                f"ca_bundle file {ca_bundle!r} does not exist (relative to {os.getcwd()}): point it at a "
+                "PEM file holding the CA that signed SDDC Manager's certificate, or give the PEM text"
+            )
+        if not os.access(ca_bundle, os.R_OK):
+            return f"ca_bundle file {ca_bundle!r} is not readable"
+    from vcf_provider.transport import CaBundleError, read_ca_bundle
+
+    try:
+        read_ca_bundle(ca_bundle)
+    except CaBundleError as error:
+        return str(error)
+    return None
 
 
 def check(news: Mapping[str, Any]) -> list[CheckFailure]:
@@ -233,8 +242,10 @@ def check(news: Mapping[str, Any]) -> list[CheckFailure]:
 
 
 def _number_problem(number: _Number, value: Any) -> str | None:
+    if isinstance(value, str):
+        return f"is the text {value[:20]!r}, not a number: write it without quotes"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "is not a number"
+        return f"is {type(value).__name__}, not a number"
     if number.integer and value != int(value):
         return "is not a whole number"
     if number.name == TIMEOUT_SECONDS and value <= 0:

@@ -24,6 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
+from tests.benchmarks.latency_proxy import LatencyProxy  # noqa: E402
 from tests.support.engine import PulumiStack, find_pulumi  # noqa: E402
 from vcf_provider.testing import SddcManagerEmulator  # noqa: E402
 
@@ -85,7 +86,9 @@ def median(samples: list[float]) -> float:
 class Bench:
     """Shared state for one benchmark run: the CLI, a scratch dir, the result rows."""
 
-    def __init__(self, quick: bool) -> None:
+    def __init__(self, quick: bool, code: Path | None = None) -> None:
+        self.code = code
+        """Another checkout whose vcf_provider the stacks run (for a before/after comparison)."""
         pulumi = find_pulumi()
         if pulumi is None:
             raise SystemExit("no pulumi CLI: run `make setup` first")
@@ -101,17 +104,19 @@ class Bench:
 
     @contextmanager
     def stack(
-        self, source: str, emulator: SddcManagerEmulator | None = None, **config: str
+        self, source: str, emulator: SddcManagerEmulator | None = None, host: str | None = None, **config: str
     ) -> Iterator[PulumiStack]:
         self.counter += 1
         base = self.scratch / f"stack-{self.counter}"
         stack = PulumiStack(self.pulumi, base / "project", base / "state", base / "home")
+        if self.code is not None:
+            stack.extra_env["PYTHONPATH"] = os.pathsep.join([str(self.code), str(REPO_ROOT)])
         for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
             directory.mkdir(parents=True)
         stack.write_program(source)
         stack.init()
         if emulator is not None:
-            stack.set_config("vcf:host", emulator.url)
+            stack.set_config("vcf:host", host or emulator.url)
             stack.set_config("vcf:caBundle", str(emulator.ca_path))
             stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
         for key, value in config.items():
@@ -249,6 +254,84 @@ def fleet_latency(bench: Bench) -> None:
         )
 
 
+RTT_SECONDS = 0.020
+# One refresh the way the provider makes it: a new client per operation. Runs with the code under
+# test first on sys.path, so a checkout of an earlier release measures that release's client.
+SERIAL_PROBE = """
+import sys, time
+from vcf_provider.client import ConnectionSettings, SddcManagerClient
+url, ca, refresh_token, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+try:
+    settings = ConnectionSettings(base_url=url, ca_bundle=ca)
+except TypeError:  # 0.1.0: verify= took the CA path
+    settings = ConnectionSettings(base_url=url, verify=ca)
+with SddcManagerClient(settings) as client:
+    client.refresh_access_token(refresh_token)  # the first connection is not part of the measure
+started = time.perf_counter()
+for _ in range(count):
+    with SddcManagerClient(settings) as client:
+        client.refresh_access_token(refresh_token)
+print((time.perf_counter() - started) / count)
+"""
+
+
+def wan_latency(bench: Bench) -> None:
+    """Issue 14's table: the emulator behind a 20 ms RTT link."""
+    rtt_ms = RTT_SECONDS * 1000
+    count = 20 if bench.quick else 100
+    print(f"through a {rtt_ms:.0f} ms RTT link (latency proxy)", flush=True)
+    env = dict(os.environ)
+    if bench.code is not None:
+        env["PYTHONPATH"] = str(bench.code)
+    with SddcManagerEmulator() as emulator, LatencyProxy("127.0.0.1", emulator.port, RTT_SECONDS) as proxy:
+        probe = [sys.executable, "-c", SERIAL_PROBE, proxy.url, str(emulator.ca_path)]
+        serial = float(
+            subprocess.run(
+                [*probe, emulator.issue_refresh_token(), "50"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+                cwd=bench.scratch,  # not the checkout: `python -c` puts the working directory first
+            ).stdout
+        )
+        bench.row(
+            f"serial refresh at {rtt_ms:.0f} ms RTT (ms, mean of 50)",
+            f"{serial * 1000:.1f}",
+            f"target <= {1.2 * rtt_ms + 2:.0f} (1.2 RTT + 2 ms)",
+        )
+    phases = ("preview", "up (create)", "up (no change)")
+    results: dict[str, dict[str, float]] = {}
+    connections = 0
+    for kind, source in (("ours", OURS), ("shaped", SHAPED_FLOOR)):
+        with (
+            SddcManagerEmulator() as emulator,
+            LatencyProxy("127.0.0.1", emulator.port, RTT_SECONDS) as proxy,
+            bench.stack(source, emulator, host=proxy.url, **{"bench:count": str(count)}) as stack,
+        ):
+            results[kind] = {
+                phase: timed(action)
+                for phase, action in zip(phases, (stack.preview, stack.up, stack.up), strict=True)
+            }
+            if kind == "ours":
+                connections = emulator.connections_accepted
+    bench.row(f"connections (TLS handshakes) for {count} creates in one up", str(connections), "target <= 4")
+    ours, shaped = results["ours"], results["shaped"]
+    network_floor = -(-count // 4) * RTT_SECONDS
+    floor = shaped["up (create)"] + network_floor
+    bench.row(
+        f"N={count} up (create) / (same-shape no-op + {-(-count // 4)} x RTT)",
+        f"{ours['up (create)']:.2f} / {floor:.2f} = {ours['up (create)'] / floor:.2f}",
+        "target <= 1.15",
+    )
+    for phase in ("preview", "up (no change)"):
+        bench.row(
+            f"N={count} {phase} / same-shape no-op",
+            f"{ours[phase]:.2f} / {shaped[phase]:.2f} = {ours[phase] / shaped[phase]:.2f}",
+            "target <= 1.10",
+        )
+
+
 def write_results(bench: Bench, started: float) -> None:
     versions = subprocess.run([bench.pulumi, "version"], capture_output=True, text=True).stdout.strip()
     from importlib.metadata import version
@@ -277,19 +360,28 @@ def write_results(bench: Bench, started: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="N = 1, 10 and one run each (under 3 minutes)")
+    parser.add_argument(
+        "--wan-only", action="store_true", help="only the 20 ms RTT table; prints, writes nothing"
+    )
+    parser.add_argument(
+        "--code", type=Path, help="run the stacks with this checkout's vcf_provider (before/after)"
+    )
     args = parser.parse_args()
     os.environ["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-    bench = Bench(args.quick)
+    bench = Bench(args.quick, args.code)
     started = time.monotonic()
     try:
-        provider_sizes(bench)
-        request_counts(bench)
-        import_overhead(bench)
-        engine_times(bench)
-        fleet_latency(bench)
+        if not args.wan_only:
+            provider_sizes(bench)
+            request_counts(bench)
+            import_overhead(bench)
+            engine_times(bench)
+            fleet_latency(bench)
+        wan_latency(bench)
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
-    write_results(bench, started)
+    if not args.wan_only:
+        write_results(bench, started)
     return 0
 
 

@@ -84,12 +84,25 @@ def test_missing_ca_bundle_file_is_reported(tmp_path: Path) -> None:
     assert failures(ca_bundle=str(present)) == {}
 
 
+def test_a_ca_bundle_without_a_certificate_is_refused_at_preview(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.pem"
+    empty.write_text("# the certificate was never pasted here\n")
+    assert "holds no PEM certificate" in failures(ca_bundle=str(empty))["ca_bundle"]
+    assert "holds no PEM certificate" in failures(ca_bundle="-----BEGIN PRIVATE KEY-----\n...")["ca_bundle"]
+
+
+def test_a_ca_bundle_may_be_pem_text() -> None:
+    assert failures(ca_bundle="-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n") == {}
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
         ("timeout_seconds", 0, "must be above 0"),
         ("timeout_seconds", -5.0, "must be above 0"),
-        ("timeout_seconds", "30", "is not a number"),
+        ("timeout_seconds", "30", "is the text '30', not a number: write it without quotes"),
+        ("max_retries", "3", "max_retries is the text '3', not a number"),
+        ("max_retries", [3], "is list, not a number"),
         ("max_retries", -1, "must not be below 0"),
         ("max_retries", 1.5, "is not a whole number"),
         ("renew_before_seconds", 86_401, "must not be above 86400"),

@@ -1,0 +1,35 @@
+"""Connection reuse on the real engine: N tokens for one manager cost at most one TLS connection
+per concurrent provider call (the engine runs four), counted by the emulator, never timed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.engine import StackFactory
+from tests.support.leaks import audit_stack
+from vcf_provider.testing import SddcManagerEmulator
+from vcf_provider.transport import POOL_SIZE
+
+pytestmark = pytest.mark.engine
+
+TOKENS = 24
+PROGRAM = f"""
+from vcf_provider import RefreshedAccessToken
+for n in range({TOKENS}):
+    RefreshedAccessToken(f"token-{{n:02d}}")
+"""
+
+
+def test_many_creates_in_one_up_share_a_few_connections(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = new_stack(PROGRAM)
+    stack.set_config("vcf:host", sddc_manager.url)
+    stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
+    stack.set_config("vcf:refreshToken", sddc_manager.issue_refresh_token(), secret=True)
+
+    stack.up()
+
+    assert sddc_manager.count("PATCH", "/v1/tokens/access-token/refresh") == TOKENS
+    assert 1 <= sddc_manager.connections_accepted <= POOL_SIZE
+    audit_stack(stack, sddc_manager)
