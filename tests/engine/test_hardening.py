@@ -4,6 +4,7 @@ secrets, malformed Retry-After, clock skew, and `host` spellings. Each case ends
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -123,7 +124,9 @@ def test_a_skewed_manager_clock_is_reported_on_the_resource_and_renewal_stays_ca
     created = stack.up()
 
     section = created.stdout.split("Diagnostics:", 1)[1].split(f"  {TYPE_TOKEN} (sddc-token):", 1)[1]
-    assert "warning: this machine's clock and SDDC Manager's differ by about 720" in section
+    reported = re.search(r"warning: this machine's clock and SDDC Manager's differ by about (\d+) s", section)
+    assert reported is not None
+    assert abs(int(reported.group(1)) - abs(offset)) <= 2, "the difference, give or take the network time"
     assert "Check NTP on both" in section
     if offset < 0:
         assert "arrived already expired by this machine's clock" in section
