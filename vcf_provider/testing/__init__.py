@@ -1,13 +1,7 @@
 """A local SDDC Manager emulator for tests and demos (install the `testing` extra for it)."""
 
-from vcf_provider.testing.emulator import (
-    DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
-    Fault,
-    RecordedRequest,
-    SddcManagerEmulator,
-    vcf_error,
-)
+from vcf_provider.testing.emulator import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
+from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
 
 __all__ = [
     "DEFAULT_PASSWORD",
