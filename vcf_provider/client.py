@@ -90,11 +90,6 @@ class ConnectionSettings:
     backoff_seconds: float = 0.5
     """The first retry's delay; it doubles each time, with jitter."""
 
-    @property
-    def worst_case_seconds(self) -> float:
-        """The longest one call can take, waits between attempts included."""
-        return retry.worst_case_seconds(self.timeout_seconds, self.max_retries, self.backoff_seconds)
-
 
 class SddcManagerClient:
     """Calls the SDDC Manager token API.
