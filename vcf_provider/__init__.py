@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from vcf_provider._version import __version__
 
 if TYPE_CHECKING:
+    from vcf_provider.auth import SddcManagerAuth
     from vcf_provider.errors import (
         InvalidTokenResponseError,
         SddcManagerApiError,
@@ -39,6 +40,7 @@ _PUBLIC = {
     "AccessTokenPair": "vcf_provider.pair",
     "RefreshedAccessToken": "vcf_provider.resource",
     "RefreshedAccessTokenArgs": "vcf_provider.resource",
+    "SddcManagerAuth": "vcf_provider.auth",
     "InvalidTokenResponseError": "vcf_provider.errors",
     "SddcManagerApiError": "vcf_provider.errors",
     "SddcManagerRedirectError": "vcf_provider.errors",
@@ -54,6 +56,7 @@ __all__ = [
     "RefreshedAccessToken",
     "RefreshedAccessTokenArgs",
     "SddcManagerApiError",
+    "SddcManagerAuth",
     "SddcManagerRedirectError",
     "SddcManagerTlsError",
     "SddcManagerUnreachableError",

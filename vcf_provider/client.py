@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -35,9 +36,22 @@ TOKENS_PATH = "/v1/tokens"
 REVOKE_PATH = "/v1/tokens/refresh-token"
 
 UNKNOWN_REFRESH_ID_HINT = (
-    "the refresh token is unknown, expired or revoked. Get a new token pair with POST /v1/tokens "
-    "(username and password of an SDDC Manager user), then store its refreshToken.id: "
-    "`pulumi config set --secret vcf:refreshToken <id>` (or pass refresh_token=...)."
+    "SDDC Manager no longer accepts this refresh token: it expired, was revoked, or was never issued "
+    "by this manager. If it comes from an AccessTokenPair in this stack, run `pulumi up --refresh` "
+    "(a pair whose refresh token is gone logs in again), or `pulumi up --replace '<the pair's URN>'`. "
+    "If it comes from stack config, create a token pair with POST /v1/tokens (an SDDC Manager user's "
+    "username and password) and store its refreshToken.id: `pulumi config set --secret "
+    "vcf:refreshToken <id>` (or pass refresh_token=...)."
+)
+NO_SUCH_API_HINT = (
+    "there is no token API at this URL, so host does not point at SDDC Manager's API root. Set host "
+    "to the manager's FQDN (sddc-manager.example.com) with no path, unless a proxy in front of it "
+    "really adds one."
+)
+#: How a 404 for a missing API reads (our emulator, Spring, servlet containers), as opposed to a 404
+#: for a refresh token SDDC Manager does not know.
+_NO_SUCH_API = re.compile(
+    r"no (such )?(api|handler|endpoint|mapping|static resource)|api not found|page not found", re.IGNORECASE
 )
 CA_BUNDLE_HINT = (
     "SDDC Manager's certificate is not trusted by this machine. Set ca_bundle (stack config "
@@ -119,15 +133,28 @@ class SddcManagerClient:
     def refresh_access_token(self, refresh_token: str) -> str:
         """PATCH /v1/tokens/access-token/refresh with the raw refresh token id; returns the JWT."""
         action = "refreshing the access token"
-        secrets = (refresh_token,)
-        answer = self._call(action, "PATCH", REFRESH_PATH, refresh_token.encode(), secrets, repeatable=True)
-        self._raise_for_status(
-            action,
-            answer,
-            secrets=secrets,
-            hint=UNKNOWN_REFRESH_ID_HINT if answer.status in (400, 404) else None,
+        answer = self._send_refresh(action, refresh_token)
+        self._raise_for_status(action, answer, secrets=(refresh_token,), hint=_refresh_hint(answer))
+        return parse_access_token(answer.body, answer.content_type, secrets=(refresh_token,))
+
+    def refresh_token_works(self, refresh_token: str) -> bool:
+        """One refresh, to learn whether SDDC Manager still accepts `refresh_token`.
+
+        False when it answers that the token is unknown, expired or revoked (400 or 404); raises
+        for anything else (unreachable, 5xx, a URL with no token API), since then nobody knows.
+        """
+        action = "checking the refresh token"
+        answer = self._send_refresh(action, refresh_token)
+        if refresh_token_rejected(answer):
+            return False
+        self._raise_for_status(action, answer, secrets=(refresh_token,), hint=_refresh_hint(answer))
+        parse_access_token(answer.body, answer.content_type, secrets=(refresh_token,), action=action)
+        return True
+
+    def _send_refresh(self, action: str, refresh_token: str) -> Answer:
+        return self._call(
+            action, "PATCH", REFRESH_PATH, refresh_token.encode(), (refresh_token,), repeatable=True
         )
-        return parse_access_token(answer.body, answer.content_type, secrets=secrets)
 
     def create_token_pair(self, credentials: dict[str, str]) -> tuple[str, str]:
         """POST /v1/tokens with username/password or apiKey; returns (access token, refresh token id).
@@ -166,9 +193,10 @@ class SddcManagerClient:
         action = "revoking the refresh token"
         secrets = (refresh_token,)
         answer = self._call(action, "DELETE", REVOKE_PATH, refresh_token.encode(), secrets, repeatable=True)
-        if answer.status == 404:
+        if answer.status == 404 and not no_such_api(answer):
             return False
-        self._raise_for_status(action, answer, secrets=secrets)
+        hint = NO_SUCH_API_HINT if no_such_api(answer) else None
+        self._raise_for_status(action, answer, secrets=secrets, hint=hint)
         return True
 
     def get(self, path: str, access_token: str) -> Any:
@@ -283,6 +311,33 @@ class SddcManagerClient:
             hint=hint,
             secrets=secrets,
         )
+
+
+def no_such_api(answer: Answer) -> bool:
+    """True for a 404 that says the URL has no API, not that a token is unknown."""
+    if answer.status != 404:
+        return False
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        return True  # an HTML or text 404 page: SDDC Manager's token API answers with JSON
+    if not isinstance(document, dict):
+        return True
+    if "errorCode" not in document and "message" not in document:
+        return True  # e.g. Spring's {"timestamp", "status", "error", "path"}
+    said = f"{document.get('errorCode', '')} {document.get('message', '')}"
+    return bool(_NO_SUCH_API.search(said))
+
+
+def refresh_token_rejected(answer: Answer) -> bool:
+    """True when a refresh's answer says SDDC Manager does not know the refresh token (any more)."""
+    return answer.status == 400 or (answer.status == 404 and not no_such_api(answer))
+
+
+def _refresh_hint(answer: Answer) -> str | None:
+    if no_such_api(answer):
+        return NO_SUCH_API_HINT
+    return UNKNOWN_REFRESH_ID_HINT if refresh_token_rejected(answer) else None
 
 
 def _network_error(

@@ -10,6 +10,9 @@ from vcf_provider.jwt import NotAJwtError, read_claims
 #: A difference between the two clocks worth telling the user about.
 SKEW_WARNING_SECONDS = 60
 
+#: Renew this much before the window too: the time a refresh takes, and clock drift since receipt.
+RENEWAL_MARGIN = timedelta(seconds=30)
+
 
 @dataclass(frozen=True)
 class TokenTiming:
@@ -65,3 +68,10 @@ def skew_warning(skew_seconds: float, expires_at: datetime | None, received_at: 
 def within(moment: datetime | None, now: datetime, window: timedelta) -> bool:
     """True when `moment` is known and comes within `window` of `now` (or has passed)."""
     return moment is not None and now + window >= moment
+
+
+def renewal_due(access_token: str, received_at: datetime, renew_before: timedelta, now: datetime) -> bool:
+    """True when a token that arrived at `received_at` expires within `renew_before` (plus
+    RENEWAL_MARGIN) of `now`, by this machine's clock; a token without `exp` is never due."""
+    expiry = timing(access_token, received_at).local_expires_at
+    return within(expiry, now, renew_before + RENEWAL_MARGIN)

@@ -9,7 +9,7 @@ import pulumi
 
 from vcf_provider import inputs
 
-CONFIG_NAMESPACE = "vcf"
+CONFIG_NAMESPACE = inputs.CONFIG_NAMESPACE
 
 
 def _config() -> pulumi.Config:

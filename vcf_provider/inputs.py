@@ -17,6 +17,9 @@ from pulumi.runtime.rpc import UNKNOWN
 if TYPE_CHECKING:
     from vcf_provider.client import ConnectionSettings
 
+#: The stack config namespace of every `vcf:*` setting.
+CONFIG_NAMESPACE = "vcf"
+
 HOST = "host"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a property name
 CA_BUNDLE = "ca_bundle"
@@ -25,10 +28,13 @@ TIMEOUT_SECONDS = "timeout_seconds"
 MAX_RETRIES = "max_retries"
 RENEW_BEFORE_SECONDS = "renew_before_seconds"
 TRIGGERS = "triggers"
+ROTATE_AFTER_SECONDS = "rotate_after_seconds"
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RENEW_BEFORE_SECONDS = 300
+#: 20 h: under the 24 h a refresh token is reported to live, so a daily `pulumi up` finds it working.
+DEFAULT_ROTATE_AFTER_SECONDS = 72_000
 MAX_RENEW_BEFORE_SECONDS = 86_400
 MAX_TIMEOUT_SECONDS = 3_600
 MAX_MAX_RETRIES = 100
@@ -151,6 +157,14 @@ _NUMBERS = (
         False,
         "use a number of seconds from 0 to 86400, e.g. 300",
     ),
+    _Number(
+        ROTATE_AFTER_SECONDS,
+        DEFAULT_ROTATE_AFTER_SECONDS,
+        0,
+        math.inf,
+        False,
+        "use a number of seconds, e.g. 72000 (20 h), or 0 to never rotate",
+    ),
 )
 
 
@@ -264,16 +278,21 @@ def number(props: Mapping[str, Any], name: str) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
 
-def connection_settings(props: Mapping[str, Any]) -> ConnectionSettings:
-    """The client settings for checked inputs."""
+def connection_settings(props: Mapping[str, Any], ca_bundle: str | None = None) -> ConnectionSettings:
+    """The client settings for checked inputs; `ca_bundle` overrides the stored one when given."""
     # Imported here: the program process never needs the HTTP stack, only the provider does.
     from vcf_provider.client import ConnectionSettings
 
-    ca_bundle = props.get(CA_BUNDLE)
+    stored = props.get(CA_BUNDLE)
     return ConnectionSettings(
         base_url=base_url(str(props[HOST])),
         verify=props.get(ALLOW_UNVERIFIED_TLS) is not True,
-        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        ca_bundle=ca_bundle or (str(stored) if stored else None),
         timeout_seconds=number(props, TIMEOUT_SECONDS),
         max_retries=int(number(props, MAX_RETRIES)),
     )
+
+
+def missing_ca_file(ca_bundle: str) -> bool:
+    """True when `ca_bundle` is a path (not PEM text) with no file there on this machine."""
+    return "-----BEGIN" not in ca_bundle and not os.path.isfile(os.path.expanduser(ca_bundle))

@@ -24,8 +24,14 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
     - **create** calls ``POST /v1/tokens`` with ``username`` and ``password`` (or ``api_key``).
     - **delete** calls ``DELETE /v1/tokens/refresh-token`` so no refresh token is left behind on the
       server (one that is already gone is fine).
-    - Changing ``host``, the credentials or ``triggers`` replaces the pair: the new pair is created
-      first, then the old one is revoked. Other inputs update in place with no request.
+    - **rotation**: a pair older than ``rotate_after_seconds`` is replaced on the next ``pulumi up``
+      (or ``preview`` shows it): the new pair is created first, then the old refresh token is
+      revoked. A ``RefreshedAccessToken`` fed by the pair refreshes with the new one in the same run.
+    - **read** (``pulumi refresh``, ``pulumi up --refresh``) costs one refresh request: it asks
+      SDDC Manager whether the refresh token still works, and reports the pair gone when it does
+      not (expired or revoked), so the same ``up --refresh`` logs in again.
+    - Changing ``host``, the credentials or ``triggers`` replaces the pair the same way. Other
+      inputs (including ``rotate_after_seconds``) update in place with no request.
 
     Args:
         resource_name: The Pulumi name of the resource.
@@ -35,7 +41,9 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         password: Its password (stored as a secret). Default secret ``vcf:password``, then ``VCF_PASSWORD``.
         api_key: Instead of username and password. Default secret ``vcf:apiKey``, then ``VCF_API_KEY``.
         ca_bundle, allow_unverified_tls, timeout_seconds, max_retries: As for ``RefreshedAccessToken``.
-        triggers: Any values; a change creates a new pair and revokes the old one (rotation).
+        triggers: Any values; a change creates a new pair and revokes the old one.
+        rotate_after_seconds: Replace the pair once it is this old. Default 72000 (20 h, under the
+            24 h a refresh token is reported to live); 0 never rotates.
 
     Outputs:
         refresh_token: The refresh token id, secret. Pass it to ``RefreshedAccessToken``.
@@ -73,6 +81,7 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         timeout_seconds: pulumi.Input[float] | None = None,
         max_retries: pulumi.Input[int] | None = None,
         triggers: pulumi.Input[Mapping[str, Any]] | None = None,
+        rotate_after_seconds: pulumi.Input[float] | None = None,
     ) -> None:
         props: dict[str, Any] = {
             **defaults.connection_inputs(
@@ -86,6 +95,9 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             PASSWORD: defaults.secret(password, "password", "VCF_PASSWORD"),
             API_KEY: defaults.secret(api_key, "apiKey", "VCF_API_KEY"),
             inputs.TRIGGERS: triggers,
+            inputs.ROTATE_AFTER_SECONDS: defaults.number(
+                rotate_after_seconds, inputs.DEFAULT_ROTATE_AFTER_SECONDS
+            ),
             inputs.REFRESH_TOKEN: None,
             ACCESS_TOKEN: None,
             EXPIRES_AT: None,

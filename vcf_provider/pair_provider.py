@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from vcf_provider import inputs
+from vcf_provider import clock, inputs
 from vcf_provider.inputs import REFRESH_TOKEN
+from vcf_provider.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
 from vcf_provider.provider import (
     ACCESS_TOKEN,
     CLOCK_SKEW_SECONDS,
@@ -26,7 +28,13 @@ API_KEY = "api_key"
 #: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
 REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, inputs.TRIGGERS)
 #: These only change how later calls (the revoke) are made.
-UPDATABLE_INPUTS = (inputs.CA_BUNDLE, inputs.ALLOW_UNVERIFIED_TLS, inputs.TIMEOUT_SECONDS, inputs.MAX_RETRIES)
+UPDATABLE_INPUTS = (
+    inputs.CA_BUNDLE,
+    inputs.ALLOW_UNVERIFIED_TLS,
+    inputs.TIMEOUT_SECONDS,
+    inputs.MAX_RETRIES,
+    inputs.ROTATE_AFTER_SECONDS,
+)
 OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT, CREATED_AT, CLOCK_SKEW_SECONDS)
 
 CREDENTIALS_HINT = (
@@ -61,11 +69,42 @@ def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
     return []
 
 
+def rotation_due(olds: dict[str, Any], news: dict[str, Any], now: datetime | None = None) -> bool:
+    """True when the stored pair is older than `rotate_after_seconds` (0: never).
+
+    Age is measured on this machine's clock from `created_at`, which this machine's clock also
+    wrote, so a clock that is off from SDDC Manager's does not matter.
+    """
+    rotate_after = inputs.number(news, inputs.ROTATE_AFTER_SECONDS)
+    created = olds.get(CREATED_AT)
+    if rotate_after <= 0 or not isinstance(created, str):
+        return False
+    created_at = parse_rfc3339(created)
+    if created_at is None:
+        return False
+    now = now or datetime.now(timezone.utc)
+    return clock.within(created_at + timedelta(seconds=rotate_after), now, timedelta(0))
+
+
+def created_at_of_legacy_pair(olds: dict[str, Any]) -> str:
+    """A creation time for a pair stored by 0.1.0, which kept none: its first access token's `iat`,
+    else now. Rotation then counts from there (see `update`)."""
+    token = olds.get(ACCESS_TOKEN)
+    if isinstance(token, str):
+        try:
+            issued = read_claims(token).issued_at
+        except NotAJwtError:
+            issued = None
+        if issued is not None:
+            return rfc3339(issued)
+    return rfc3339(datetime.now(timezone.utc))
+
+
 class AccessTokenPairProvider(TokenProvider):
     """Creates a token pair from credentials and revokes its refresh token on delete.
 
-    A replacement creates the new pair before the old one is revoked, so a failed create leaves
-    the old pair working.
+    A replacement (changed credentials, or rotation by age) creates the new pair before the old
+    one is revoked, so a failed create leaves the old pair working.
     """
 
     replacing_inputs = REPLACING_INPUTS
@@ -81,14 +120,44 @@ class AccessTokenPairProvider(TokenProvider):
             credentials = {"apiKey": str(props[API_KEY])}
         else:
             credentials = {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
-        with SddcManagerClient(inputs.connection_settings(props), warn_unverified=False) as client:
+        with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             access_token, refresh_token = client.create_token_pair(credentials)
         outputs = {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}
         return CreateResult(uuid.uuid4().hex, outputs)
 
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        planned = super().diff(id_, olds, news)
+        if not rotation_due(olds, news):
+            return planned
+        # Shown as `created_at` in the plan: the pair is replaced because of its age.
+        return DiffResult(
+            changes=True, replaces=[*(planned.replaces or []), CREATED_AT], delete_before_replace=False
+        )
+
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # Only connection settings changed: keep the pair, store the new settings for the revoke.
-        return UpdateResult({**stored_inputs(news), **{key: olds.get(key) for key in OUTPUTS}})
+        # Only connection settings or rotate_after_seconds changed: keep the pair, and store the new
+        # settings for the revoke. No request.
+        outputs = {key: olds.get(key) for key in OUTPUTS}
+        if not outputs.get(CREATED_AT):
+            outputs[CREATED_AT] = created_at_of_legacy_pair(olds)
+        return UpdateResult({**stored_inputs(news), **outputs})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Asks SDDC Manager whether the refresh token still works: one refresh request.
+
+        Refresh is the only call that tells, since SDDC Manager has no endpoint to look a refresh
+        token up. When it no longer knows the token (expired, or revoked by an administrator), the
+        pair is reported gone, so `pulumi up --refresh` logs in again and resources fed by the pair
+        get the new refresh token in the same run. The access token that refresh returns is not kept.
+        """
+        from vcf_provider.client import SddcManagerClient
+
+        refresh_token = props.get(REFRESH_TOKEN)
+        if not isinstance(refresh_token, str) or not refresh_token:
+            return ReadResult(id_, props)
+        with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
+            works = client.refresh_token_works(refresh_token)
+        return ReadResult(id_, props) if works else ReadResult("", {})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         from vcf_provider.client import SddcManagerClient
@@ -96,6 +165,6 @@ class AccessTokenPairProvider(TokenProvider):
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
             return
-        with SddcManagerClient(inputs.connection_settings(props), warn_unverified=False) as client:
+        with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             # False means SDDC Manager no longer knows it (expired or revoked already): fine.
             client.revoke_refresh_token(refresh_token)

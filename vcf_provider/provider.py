@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pulumi.dynamic import (
     CheckResult,
@@ -18,6 +19,9 @@ from pulumi.dynamic import (
 
 from vcf_provider import clock, inputs, plain_errors
 from vcf_provider.jwt import parse_rfc3339, rfc3339
+
+if TYPE_CHECKING:
+    from vcf_provider.client import ConnectionSettings
 
 ACCESS_TOKEN = "access_token"  # noqa: S105 - a property name
 EXPIRES_AT = "expires_at"
@@ -37,8 +41,7 @@ UPDATABLE_INPUTS = (
 )
 REPLACING_INPUTS = (inputs.HOST,)
 
-#: Renew this much before the window too: the time a refresh takes, and clock drift since receipt.
-RENEWAL_MARGIN = timedelta(seconds=30)
+RENEWAL_MARGIN = clock.RENEWAL_MARGIN
 
 
 def stored_inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -76,12 +79,12 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
         ),
         None,
     )
+    window = timedelta(seconds=renew_before_seconds)
     if isinstance(token, str) and received is not None:
-        expiry = clock.timing(token, received).local_expires_at
-    else:
-        stored = outputs.get(EXPIRES_AT)
-        expiry = parse_rfc3339(stored) if isinstance(stored, str) else None
-    return clock.within(expiry, now, timedelta(seconds=renew_before_seconds) + RENEWAL_MARGIN)
+        return clock.renewal_due(token, received, window, now)
+    stored = outputs.get(EXPIRES_AT)
+    expiry = parse_rfc3339(stored) if isinstance(stored, str) else None
+    return clock.within(expiry, now, window + RENEWAL_MARGIN)
 
 
 def _same_input(key: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -117,9 +120,45 @@ class TokenProvider(ResourceProvider):
         """An update for a reason other than changed inputs."""
         return False
 
+    #: The stack's `vcf:caBundle` as the engine passed it to `configure`.
+    stack_ca_bundle: str | None = None
+
     def configure(self, req: ConfigureRequest) -> None:
-        # Called once per provider in the provider process, before any other call.
+        """Called once per provider in the provider process, before any other call.
+
+        Keeps the stack's `vcf:caBundle` (SDK 3.139 and later pass the stack config here) for a
+        stored CA path that does not exist on this machine: see `settings`.
+        """
         plain_errors.install()
+        configured = req.config.get(f"{inputs.CONFIG_NAMESPACE}:caBundle")
+        self.stack_ca_bundle = configured if isinstance(configured, str) and configured else None
+
+    def settings(self, props: dict[str, Any]) -> ConnectionSettings:
+        """How to reach SDDC Manager for these inputs (new ones, or stored ones for delete and read).
+
+        State written on one machine is used on others (a CI runner's `pulumi destroy`), where a
+        stored CA path may not exist. Then the stack's `vcf:caBundle` is used, else `VCF_CA_BUNDLE`.
+        The engine passes the config of the last `pulumi up` to a plain `pulumi destroy`; with
+        `--run-program` it passes the current one.
+        """
+        stored = props.get(inputs.CA_BUNDLE)
+        if not isinstance(stored, str) or not stored or not inputs.missing_ca_file(stored):
+            return inputs.connection_settings(props)
+        candidates = {"vcf:caBundle": self.stack_ca_bundle, "VCF_CA_BUNDLE": os.environ.get("VCF_CA_BUNDLE")}
+        for candidate in candidates.values():
+            if candidate and not inputs.missing_ca_file(candidate):
+                return inputs.connection_settings(props, ca_bundle=candidate)
+        from vcf_provider.errors import SddcManagerTlsError
+
+        tried = "".join(f", nor {name} ({value!r})" for name, value in candidates.items() if value)
+        raise SddcManagerTlsError(
+            f"no CA bundle on this machine: the ca_bundle path stored by an earlier run ({stored!r}) "
+            f"does not exist here{tried}.\n"
+            "  hint: point vcf:caBundle at the CA's PEM file on this machine (or give the PEM text), "
+            "`pulumi config set vcf:caBundle <path>`, then run `pulumi up`, or `pulumi destroy "
+            "--run-program` (a plain destroy uses the config of the last `pulumi up`). Or set "
+            "VCF_CA_BUNDLE=<path> for this one command."
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
@@ -152,7 +191,6 @@ class RefreshedAccessTokenProvider(TokenProvider):
     def _refresh(self, props: dict[str, Any]) -> dict[str, Any]:
         from vcf_provider.client import SddcManagerClient  # the program process never needs it
 
-        settings = inputs.connection_settings(props)
-        with SddcManagerClient(settings, warn_unverified=False) as client:
+        with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             token = client.refresh_access_token(str(props[inputs.REFRESH_TOKEN]))
         return token_outputs(props, token, REFRESHED_AT)

@@ -161,8 +161,9 @@ def read_ca_bundle(ca_bundle: str) -> str:
         except OSError as error:
             raise CaBundleError(
                 f"the CA bundle {ca_bundle!r} cannot be read ({error.strerror or error}). Point ca_bundle "
-                "(stack config vcf:caBundle, or VCF_CA_BUNDLE) at a PEM file on this machine, or give "
-                "the PEM text itself"
+                "at a PEM file on this machine, or give the PEM text itself: `pulumi config set "
+                "vcf:caBundle <path>` (or VCF_CA_BUNDLE). A path stored by an earlier run on another "
+                "machine is replaced by the stack's current vcf:caBundle"
             ) from None
     if "-----BEGIN CERTIFICATE-----" not in text:
         raise CaBundleError(

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from tests.support.engine import REPO_ROOT, PulumiStack
-from tests.support.leaks import assert_no_leaks, emulator_secrets
+from tests.support.leaks import assert_no_leaks, audit_stack, emulator_secrets
+from tests.support.waiting import wait_until
 from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
@@ -53,20 +54,33 @@ def test_the_demo_runs_end_to_end_without_printing_a_token(pulumi_cli: str) -> N
     assert not (REPO_ROOT / "Pulumi.demo.yaml").exists(), "the demo leaves no stack config behind"
 
 
-def test_downstream_example_calls_the_api_and_keeps_the_token_secret(
-    project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
+def test_downstream_example_calls_the_api_again_at_delete_after_its_access_token_expired(
+    project_stack: ProjectStack, pulumi_cli: str
 ) -> None:
-    stack = project_stack(EXAMPLES / "downstream")
-    configure(stack, sddc_manager)
+    with SddcManagerEmulator(token_lifetime_seconds=2) as sddc_manager:
+        stack = project_stack(EXAMPLES / "downstream")
+        stack.set_config("vcf:host", sddc_manager.url)
+        stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
+        stack.set_config("vcf:username", DEFAULT_USERNAME)
+        stack.set_config("vcf:password", DEFAULT_PASSWORD, secret=True)
 
-    stack.up()
+        stack.up()
 
-    assert stack.outputs()["managers"] == [{"fqdn": "sddc-manager.vcf.test", "version": "9.0.2.0"}]
-    assert sddc_manager.count("GET", "/v1/sddc-managers") == 1
-    (downstream,) = stack.resources("pulumi-python:dynamic/vcf-example:SddcManagers")
-    assert "ciphertext" in downstream["inputs"]["access_token"]
-    stack.destroy()
-    assert_no_leaks(stack.artifacts(), emulator_secrets(sddc_manager))
+        assert stack.outputs()["managers"] == [{"fqdn": "sddc-manager.vcf.test", "version": "9.0.2.0"}]
+        (downstream,) = stack.resources("pulumi-python:dynamic/vcf-example:SddcManagers")
+        assert "ciphertext" in downstream["inputs"]["refresh_token"]
+        assert "access_token" not in downstream["inputs"]
+        created_with = sddc_manager.issued_access_tokens[-1]
+        wait_until(lambda: not sddc_manager.access_token_is_valid(created_with))
+        sddc_manager.clear_log()
+
+        stack.destroy()
+
+        gets = [r for r in sddc_manager.requests if r.path == "/v1/sddc-managers"]
+        assert [r.method for r in gets] == ["GET"], "delete called the API once"
+        assert sddc_manager.access_token_is_valid(gets[0].headers["Authorization"].removeprefix("Bearer "))
+        assert sddc_manager.live_refresh_tokens == [], "the pair was revoked"
+        audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
 
 
 def test_stack_reference_example_keeps_the_token_secret_in_the_consumer(

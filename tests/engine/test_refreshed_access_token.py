@@ -176,7 +176,7 @@ def test_error_payload_fields_all_reach_the_up_output(
         "remediationUrl: https://docs.example.test/kb/1",
     ):
         assert expected in out, f"{expected!r} missing from the output"
-    assert ("hint: the refresh token is unknown, expired or revoked" in out) == (status in (400, 404))
+    assert ("hint: SDDC Manager no longer accepts this refresh token" in out) == (status in (400, 404))
     assert sddc_manager.count(*REFRESH) == (4 if status == 500 else 1)
     assert out.count("errorCode: VCF_TOKEN_FAILURE") == 1, "the payload is shown once, not per attempt"
     assert stack.resources(TYPE_TOKEN) == [], "a failed create leaves nothing in state"
@@ -244,11 +244,11 @@ RefreshedAccessToken("bad", host="sddc.example.com", refresh_token={planted!r})
 DOWNSTREAM = """
 import pulumi
 from vcf_provider import RefreshedAccessToken, RefreshedAccessTokenArgs
-from examples.downstream.sddc_info import SddcManagers
+from tests.support.read_once import ManagersReadOnce
 
 config = pulumi.Config("vcf")
 token = RefreshedAccessToken("sddc-token", RefreshedAccessTokenArgs(host=config.require("host")))
-managers = SddcManagers(
+managers = ManagersReadOnce(
     "managers", host=token.host, access_token=token.access_token, ca_bundle=config.require("caBundle")
 )
 pulumi.export("managers", managers.managers)
@@ -266,7 +266,7 @@ def test_a_downstream_resource_uses_the_token_and_keeps_it_secret(
     calls = [r for r in sddc_manager.requests if r.path == "/v1/sddc-managers"]
     assert len(calls) == 1
     assert calls[0].headers["Authorization"] == f"Bearer {sddc_manager.issued_access_tokens[-1]}"
-    (downstream,) = stack.resources("pulumi-python:dynamic/vcf-example:SddcManagers")
+    (downstream,) = stack.resources("pulumi-python:dynamic/test:ManagersReadOnce")
     for side in ("inputs", "outputs"):
         stored = downstream[side]["access_token"]
         assert isinstance(stored, dict), f"{side}.access_token is stored in plain text"

@@ -21,6 +21,7 @@ from vcf_provider.policy.policies import (
     ALLOWED_HOSTS,
     BOUNDED_RETRIES,
     NO_PLAINTEXT_TOKEN_OUTPUTS,
+    PAIR_ROTATION,
     REFRESHED_ACCESS_TOKEN,
     RENEW_PAIR_TOKENS,
     RENEWAL_WINDOW,
@@ -176,8 +177,10 @@ def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
     assert token not in found[0]
 
 
-def stack_resource(resource_type: str, name: str, token_from: PolicyResource | None = None) -> PolicyResource:
-    prop = "refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token"
+def stack_resource(
+    resource_type: str, name: str, token_from: PolicyResource | None = None, prop: str | None = None
+) -> PolicyResource:
+    prop = prop or ("refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token")
     dependencies: dict[str, list[PolicyResource]] = {prop: [token_from]} if token_from else {}
     return PolicyResource(
         resource_type,
@@ -212,5 +215,34 @@ def test_a_pair_without_renewal_or_used_directly_is_reported() -> None:
     pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
     found = stack_violations(pair, stack_resource("custom:x:Downstream", "user", token_from=pair))
     assert len(found) == 2
-    assert "has no RefreshedAccessToken renewing it" in found[0]
+    assert "has nothing renewing from its refresh token" in found[0]
     assert "'user' takes access_token straight from AccessTokenPair 'login'" in found[1]
+
+
+def test_a_pair_whose_refresh_token_feeds_downstream_code_needs_no_refreshed_token() -> None:
+    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
+    user = stack_resource("custom:x:UsesSddcManagerAuth", "user", token_from=pair, prop="refresh_token")
+    assert stack_violations(pair, user) == []
+
+
+@pytest.mark.parametrize(
+    ("rotate_after", "config", "reported"),
+    [
+        (72_000.0, None, None),
+        (0.0, None, "never rotates"),
+        (90_000.0, None, "rotates after 90000 s"),
+        (60.0, None, "rotates after 60 s"),
+        (60.0, {"minSeconds": 30}, None),
+    ],
+)
+def test_pair_rotation_is_advised_to_stay_under_the_refresh_token_lifetime(
+    rotate_after: float, config: dict[str, Any] | None, reported: str | None
+) -> None:
+    found = violations(
+        PAIR_ROTATION, {"rotate_after_seconds": rotate_after}, config, resource_type=ACCESS_TOKEN_PAIR
+    )
+    if reported is None:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert reported in found[0]

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.leaks import assert_no_leaks
 from tests.support.tokens import make_jwt
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.client import ConnectionSettings, SddcManagerClient, refresh_token_rejected
 from vcf_provider.errors import (
     InvalidTokenResponseError,
     SddcManagerApiError,
@@ -21,7 +21,7 @@ from vcf_provider.errors import (
     SddcManagerUnreachableError,
 )
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
-from vcf_provider.transport import MAX_BODY_BYTES
+from vcf_provider.transport import MAX_BODY_BYTES, Answer
 
 REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
 
@@ -79,7 +79,7 @@ def test_unknown_refresh_token_gets_404_with_the_remediation_hint_and_no_retry(
     message = str(raised.value)
     assert raised.value.status == 404
     assert "errorCode: REFRESH_TOKEN_NOT_FOUND" in message
-    assert "hint: the refresh token is unknown, expired or revoked" in message
+    assert "hint: SDDC Manager no longer accepts this refresh token" in message
     assert "pulumi config set --secret vcf:refreshToken" in message
     assert sddc_manager.count(*REFRESH) == 1
     assert_no_leaks({"message": message}, [unknown])
@@ -297,3 +297,35 @@ def test_netrc_credentials_are_never_sent(
     refresh(sddc_manager, refresh_token)
 
     assert "Authorization" not in sddc_manager.requests[-1].headers
+
+
+def test_a_404_for_a_url_with_no_token_api_is_not_called_an_unknown_refresh_token(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    settings = ConnectionSettings(
+        base_url=sddc_manager.url + "/wrong-prefix", ca_bundle=str(sddc_manager.ca_path)
+    )
+
+    with SddcManagerClient(settings) as client, pytest.raises(SddcManagerApiError) as raised:
+        client.refresh_access_token(sddc_manager.issue_refresh_token())
+
+    message = str(raised.value)
+    assert "hint: there is no token API at this URL" in message
+    assert "no longer accepts this refresh token" not in message
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "rejected"),
+    [
+        (404, b'{"errorCode": "REFRESH_TOKEN_NOT_FOUND", "message": "Refresh token not found."}', True),
+        (400, b'{"errorCode": "BAD_REQUEST", "message": "Invalid refresh token."}', True),
+        (404, b'{"timestamp": "2026-01-01", "status": 404, "error": "Not Found", "path": "/x"}', False),
+        (404, b"<html><body>404 Not Found</body></html>", False),
+        (404, b'{"errorCode": "NOT_FOUND", "message": "No static resource x/v1/tokens."}', False),
+        (500, b'{"errorCode": "INTERNAL", "message": "Boom."}', False),
+    ],
+)
+def test_which_answers_mean_the_refresh_token_is_gone(status: int, body: bytes, rejected: bool) -> None:
+    answer = Answer("PATCH", "https://m/v1/tokens/access-token/refresh", status, "", {}, body, False)
+
+    assert refresh_token_rejected(answer) is rejected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,44 @@ def test_an_ipv6_emulator_prints_a_bracketed_url(tmp_path: Path) -> None:
         settings = ConnectionSettings(base_url=emulator.url, ca_bundle=str(emulator.ca_path), max_retries=0)
         with SddcManagerClient(settings) as client:
             assert client.refresh_access_token(emulator.issue_refresh_token()).startswith("eyJ")
+
+
+def test_refresh_tokens_expire_after_their_lifetime_and_can_be_revoked_all_at_once() -> None:
+    with SddcManagerEmulator(refresh_token_lifetime_seconds=3600) as emulator, client_for(emulator) as client:
+        lasting, revoked = emulator.issue_refresh_token(), emulator.issue_refresh_token()
+        short = emulator.issue_refresh_token(lifetime_seconds=0.01)
+        time.sleep(0.05)
+
+        with pytest.raises(SddcManagerApiError, match="HTTP 404"):
+            client.refresh_access_token(short)
+        assert client.revoke_refresh_token(short) is False, "an expired token cannot be revoked"
+        assert emulator.revoke(revoked) is True
+        assert client.refresh_token_works(lasting) is True
+        assert client.refresh_token_works(revoked) is False
+
+        assert emulator.revoke_all() == 1
+        assert client.refresh_token_works(lasting) is False
+        assert emulator.live_refresh_tokens == []
+        assert emulator.issued_refresh_tokens == [lasting, revoked, short]
+
+
+def test_an_expired_access_token_gets_a_401_with_a_vcf_error() -> None:
+    with SddcManagerEmulator(token_lifetime_seconds=1) as emulator, client_for(emulator) as client:
+        access = emulator.mint_access_token(lifetime_seconds=-1)
+        with pytest.raises(SddcManagerApiError) as raised:
+            client.get("/v1/sddc-managers", access_token=access)
+    assert raised.value.status == 401
+    assert raised.value.error is not None
+    assert raised.value.error.error_code == "Unauthorized"
+
+
+def test_the_cli_sets_the_refresh_token_lifetime_and_refuses_a_bad_one() -> None:
+    bad = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.testing", "--refresh-token-lifetime", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--refresh-token-lifetime" in bad.stderr

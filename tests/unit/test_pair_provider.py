@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
-from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials
+import pytest
+
+from tests.support.tokens import make_jwt
+from vcf_provider.errors import SddcManagerTlsError
+from vcf_provider.jwt import rfc3339
+from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials, rotation_due
 
 SECRET_PASSWORD = "Sup3r-Secret-Pa55"
 OLDS: dict[str, Any] = {
@@ -59,3 +66,81 @@ def test_connection_settings_update_in_place_keeping_the_pair() -> None:
     assert updated is not None
     assert updated["refresh_token"] == OLDS["refresh_token"]
     assert updated["timeout_seconds"] == 10.0
+
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("age_seconds", "rotate_after", "due"),
+    [
+        (71_999, None, False),  # the default, 72000
+        (72_000, None, True),
+        (5, 4.0, True),
+        (3, 4.0, False),
+        (10**9, 0.0, False),  # 0 turns rotation off
+    ],
+)
+def test_a_pair_rotates_once_it_is_older_than_rotate_after_seconds(
+    age_seconds: int, rotate_after: float | None, due: bool
+) -> None:
+    olds = {**OLDS, "created_at": rfc3339(NOW - timedelta(seconds=age_seconds))}
+    news = {**NEWS, "rotate_after_seconds": rotate_after}
+
+    assert rotation_due(olds, news, now=NOW) is due
+
+
+def test_rotation_is_a_replacement_shown_as_created_at() -> None:
+    olds = {**OLDS, "created_at": "2020-01-01T00:00:00Z"}
+
+    result = AccessTokenPairProvider().diff("id", olds, dict(NEWS))
+
+    assert result.changes is True
+    assert result.replaces == ["created_at"]
+    assert result.delete_before_replace is False
+
+
+def test_a_pair_stored_by_0_1_0_is_never_rotated_on_upgrade_but_gets_a_created_at_from_its_token() -> None:
+    issued = NOW - timedelta(days=40)
+    legacy = {
+        **OLDS,
+        "access_token": make_jwt(iat=int(issued.timestamp()), exp=int(issued.timestamp()) + 3600),
+    }
+    news = {**NEWS, "rotate_after_seconds": 72_000.0}
+    provider = AccessTokenPairProvider()
+
+    planned = provider.diff("id", legacy, news)
+    updated = provider.update("id", legacy, news).outs or {}
+
+    assert planned.replaces is None, "no replacement on upgrade: the first up only records the age"
+    assert planned.changes is True
+    assert updated["created_at"] == rfc3339(issued)
+    assert updated["refresh_token"] == legacy["refresh_token"]
+    assert rotation_due(updated, news) is True, "the next up rotates the 40-day-old pair"
+
+
+def test_a_stored_ca_path_missing_here_falls_back_to_the_stack_config_then_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "ca.pem"
+    here.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    stored = {**OLDS, "host": "sddc.example.test", "ca_bundle": "/on/another/machine/ca.pem"}
+    provider = AccessTokenPairProvider()
+    monkeypatch.delenv("VCF_CA_BUNDLE", raising=False)
+
+    provider.stack_ca_bundle = str(here)
+    assert provider.settings(stored).ca_bundle == str(here)
+
+    provider.stack_ca_bundle = "/also/missing.pem"
+    monkeypatch.setenv("VCF_CA_BUNDLE", str(here))
+    assert provider.settings(stored).ca_bundle == str(here)
+
+    monkeypatch.delenv("VCF_CA_BUNDLE")
+    with pytest.raises(SddcManagerTlsError) as raised:
+        provider.settings(stored)
+    assert str(raised.value).startswith("no CA bundle on this machine: ")
+    assert "'/also/missing.pem'" in str(raised.value)
+
+    present = {**stored, "ca_bundle": str(here)}
+    provider.stack_ca_bundle = "/also/missing.pem"
+    assert provider.settings(present).ca_bundle == str(here), "a stored path that exists is kept"

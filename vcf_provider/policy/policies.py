@@ -27,6 +27,9 @@ DEFAULT_MIN_RENEW_SECONDS = 60
 DEFAULT_MAX_RENEW_SECONDS = 1800
 DEFAULT_MAX_TIMEOUT_SECONDS = 120
 DEFAULT_MAX_RETRIES = 10
+#: A refresh token is reported to live 24 h: rotate well before, but not so often that logins pile up.
+DEFAULT_MIN_ROTATE_SECONDS = 3_600
+DEFAULT_MAX_ROTATE_SECONDS = 82_800
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
 _MISSING = object()
@@ -139,6 +142,30 @@ def _validate_renewal_window(args: ResourceValidationArgs, report_violation: Rep
         )
 
 
+def _validate_pair_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != ACCESS_TOKEN_PAIR:
+        return
+    rotate = _known(args.props, "rotate_after_seconds")
+    if rotate is _MISSING or not isinstance(rotate, (int, float)) or isinstance(rotate, bool):
+        return
+    low = _config_number(args, "minSeconds", DEFAULT_MIN_ROTATE_SECONDS)
+    high = _config_number(args, "maxSeconds", DEFAULT_MAX_ROTATE_SECONDS)
+    if rotate == 0:
+        report_violation(
+            f"{args.name} never rotates (rotate_after_seconds=0): its refresh token expires after about "
+            f"24 h, and then every renewal fails until someone runs `pulumi up --refresh`. Set "
+            f"rotate_after_seconds between {low:g} and {high:g} (default 72000).",
+            None,
+        )
+    elif not low <= rotate <= high:
+        report_violation(
+            f"{args.name} rotates after {rotate:g} s; keep rotate_after_seconds between {low:g} and "
+            f"{high:g}: above the refresh token's reported 24 h life it expires first, and very short "
+            "ages log in on almost every run.",
+            None,
+        )
+
+
 def _validate_bounded_retries(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in TOKEN_RESOURCES:
         return
@@ -182,18 +209,23 @@ def _validate_stack_outputs(args: StackValidationArgs, report_violation: ReportV
 def _validate_pair_renewal(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     pairs = [r for r in args.resources if r.resource_type == ACCESS_TOKEN_PAIR]
     for pair in pairs:
+        # A RefreshedAccessToken, or downstream code with SddcManagerAuth, renews from the refresh token.
         renewers = [
             r
             for r in args.resources
-            if r.resource_type == REFRESHED_ACCESS_TOKEN
-            and any(d.urn == pair.urn for d in (r.property_dependencies or {}).get("refresh_token", []))
+            if r.resource_type != STACK
+            and any(
+                "refresh" in prop.lower() and any(d.urn == pair.urn for d in deps)
+                for prop, deps in (r.property_dependencies or {}).items()
+            )
         ]
         if not renewers:
             report_violation(
-                f"AccessTokenPair '{pair.name}' has no RefreshedAccessToken renewing it: its access token "
-                "expires about an hour after it was created and is never renewed. Add "
+                f"AccessTokenPair '{pair.name}' has nothing renewing from its refresh token: its access "
+                "token expires about an hour after it was created and is never renewed. Add "
                 f"RefreshedAccessToken(..., refresh_token={pair.name}.refresh_token) and use that "
-                "resource's access_token downstream.",
+                "resource's access_token downstream, or pass the refresh token to code that uses "
+                "SddcManagerAuth.",
                 pair.urn,
             )
         for user in args.resources:
@@ -202,7 +234,10 @@ def _validate_pair_renewal(args: StackValidationArgs, report_violation: ReportVi
             uses = [
                 prop
                 for prop, deps in (user.property_dependencies or {}).items()
-                if "token" in prop.lower() and any(d.urn == pair.urn for d in deps)
+                # The refresh token is what a consumer that runs later should take (SddcManagerAuth).
+                if "token" in prop.lower()
+                and "refresh" not in prop.lower()
+                and any(d.urn == pair.urn for d in deps)
             ]
             if uses:
                 report_violation(
@@ -266,6 +301,19 @@ BOUNDED_RETRIES = ResourceValidationPolicy(
     ),
 )
 
+PAIR_ROTATION = ResourceValidationPolicy(
+    name="vcf-pair-rotation",
+    description="AccessTokenPair rotates before its refresh token expires.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_validate_pair_rotation,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minSeconds": {"type": "number", "default": DEFAULT_MIN_ROTATE_SECONDS},
+            "maxSeconds": {"type": "number", "default": DEFAULT_MAX_ROTATE_SECONDS},
+        }
+    ),
+)
+
 NO_PLAINTEXT_TOKEN_OUTPUTS = StackValidationPolicy(
     name="vcf-no-plaintext-token-outputs",
     description="Stack outputs do not carry an access token in plain text.",
@@ -286,6 +334,7 @@ ALL_POLICIES = [
     ACCESS_TOKEN_SECRET,
     RENEWAL_WINDOW,
     BOUNDED_RETRIES,
+    PAIR_ROTATION,
     NO_PLAINTEXT_TOKEN_OUTPUTS,
     RENEW_PAIR_TOKENS,
 ]

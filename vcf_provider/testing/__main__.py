@@ -13,7 +13,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from vcf_provider.testing.emulator import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
+from vcf_provider.testing.emulator import (
+    DEFAULT_PASSWORD,
+    DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS,
+    DEFAULT_USERNAME,
+    SddcManagerEmulator,
+)
 
 
 def _seconds(minimum: float, inclusive: bool) -> Callable[[str], float]:
@@ -49,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         help="access token lifetime, seconds",
     )
     parser.add_argument(
+        "--refresh-token-lifetime",
+        type=_seconds(0, inclusive=False),
+        default=DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS,
+        help="refresh token lifetime, seconds (default 86400, as reported for SDDC Manager)",
+    )
+    parser.add_argument(
         "--latency", type=_seconds(0, inclusive=True), default=0.0, help="delay before every answer, seconds"
     )
     parser.add_argument(
@@ -68,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             token_lifetime_seconds=args.token_lifetime,
+            refresh_token_lifetime_seconds=args.refresh_token_lifetime,
             latency_seconds=args.latency,
             state_dir=args.state_dir,
             clock_offset_seconds=args.clock_offset,

@@ -18,12 +18,14 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
 
 DEFAULT_USERNAME = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
+#: The lifetime reported for SDDC Manager's refresh tokens (it does not say so in its answers).
+DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 86_400.0
 
 
 def _refresh_token_id(body: bytes) -> str:
@@ -44,6 +46,11 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+class _RefreshToken(NamedTuple):
+    username: str
+    expires_monotonic: float | None
+
+
 class SddcManagerEmulator:
     """An SDDC Manager token API on 127.0.0.1 with real TLS from its own CA.
 
@@ -56,6 +63,7 @@ class SddcManagerEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         token_lifetime_seconds: float = 3600,
+        refresh_token_lifetime_seconds: float | None = DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS,
         latency_seconds: float = 0.0,
         cert_hostnames: Iterable[str] | None = None,
         users: Mapping[str, str] | None = None,
@@ -74,8 +82,12 @@ class SddcManagerEmulator:
             raise ValueError("token_lifetime_seconds must be above 0")
         if latency_seconds < 0:
             raise ValueError("latency_seconds must not be negative")
+        if refresh_token_lifetime_seconds is not None and refresh_token_lifetime_seconds <= 0:
+            raise ValueError("refresh_token_lifetime_seconds must be above 0, or None for no expiry")
         self.host = host
         self.token_lifetime_seconds = token_lifetime_seconds
+        self.refresh_token_lifetime_seconds = refresh_token_lifetime_seconds
+        """How long a refresh token works after POST /v1/tokens; None: until revoked."""
         self.clock_offset_seconds = clock_offset_seconds
         """Added to every token's iat/nbf/exp: an SDDC Manager whose clock is off."""
         self.latency_seconds = latency_seconds
@@ -88,11 +100,12 @@ class SddcManagerEmulator:
         self._random = random.Random(failure_seed)  # noqa: S311 - fault injection, not security
         self._signing_key = secrets.token_bytes(32)
         self._lock = threading.Lock()
-        self._refresh_tokens: dict[str, str] = {}
+        self._refresh_tokens: dict[str, _RefreshToken] = {}
         self._faults: dict[tuple[str, str], deque[Fault]] = {}
         self._requests: list[RecordedRequest] = []
         self._issued_access_tokens: list[str] = []
         self._revoked: list[str] = []
+        self._issued_refresh_tokens: list[str] = []
         self._stopping = threading.Event()
         self._connections_accepted = 0
         self._hung_requests_closed: list[float] = []
@@ -148,18 +161,59 @@ class SddcManagerEmulator:
         self.stop()
 
     # -- tokens ------------------------------------------------------------------------------
-    def issue_refresh_token(self, username: str = DEFAULT_USERNAME) -> str:
-        """A new refresh token id for `username`, as POST /v1/tokens would give."""
+    def issue_refresh_token(
+        self, username: str = DEFAULT_USERNAME, lifetime_seconds: float | None = None
+    ) -> str:
+        """A new refresh token id for `username`, as POST /v1/tokens would give.
+
+        It expires after `lifetime_seconds`, by default `refresh_token_lifetime_seconds`.
+        """
         refresh_id = str(uuid.uuid4())
+        lifetime = self.refresh_token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
+        expires = None if lifetime is None else time.monotonic() + lifetime
         with self._lock:
-            self._refresh_tokens[refresh_id] = username
+            self._refresh_tokens[refresh_id] = _RefreshToken(username, expires)
+            self._issued_refresh_tokens.append(refresh_id)
         return refresh_id
 
-    def revoke(self, refresh_id: str) -> None:
-        """Forget a refresh token, as DELETE /v1/tokens/refresh-token does."""
+    def refresh_token_user(self, refresh_id: str) -> str | None:
+        """The user of a refresh token that still works, or None (unknown, expired or revoked)."""
         with self._lock:
-            if self._refresh_tokens.pop(refresh_id, None) is not None:
-                self._revoked.append(refresh_id)
+            token = self._refresh_tokens.get(refresh_id)
+        if token is None or (
+            token.expires_monotonic is not None and time.monotonic() >= token.expires_monotonic
+        ):
+            return None
+        return token.username
+
+    def revoke(self, refresh_id: str) -> bool:
+        """Forget a refresh token, as DELETE /v1/tokens/refresh-token does; False if it was unknown."""
+        with self._lock:
+            if self._refresh_tokens.pop(refresh_id, None) is None:
+                return False
+            self._revoked.append(refresh_id)
+            return True
+
+    def revoke_all(self) -> int:
+        """Revoke every refresh token (an administrator's clean-up); returns how many still worked."""
+        working = self.live_refresh_tokens
+        with self._lock:
+            self._revoked.extend(self._refresh_tokens)
+            self._refresh_tokens.clear()
+        return len(working)
+
+    def expire_refresh_tokens(self) -> int:
+        """Let every refresh token reach its end of life now, as if its lifetime had passed."""
+        with self._lock:
+            for refresh_id, token in self._refresh_tokens.items():
+                self._refresh_tokens[refresh_id] = _RefreshToken(token.username, time.monotonic())
+            return len(self._refresh_tokens)
+
+    @property
+    def issued_refresh_tokens(self) -> list[str]:
+        """Every refresh token handed out, oldest first, whatever became of it (for assertions)."""
+        with self._lock:
+            return list(self._issued_refresh_tokens)
 
     @property
     def revoked_refresh_tokens(self) -> list[str]:
@@ -168,8 +222,14 @@ class SddcManagerEmulator:
 
     @property
     def live_refresh_tokens(self) -> list[str]:
+        """Refresh tokens that still work: issued, not revoked, not expired."""
+        now = time.monotonic()
         with self._lock:
-            return list(self._refresh_tokens)
+            return [
+                refresh_id
+                for refresh_id, token in self._refresh_tokens.items()
+                if token.expires_monotonic is None or token.expires_monotonic > now
+            ]
 
     @property
     def issued_access_tokens(self) -> list[str]:
@@ -452,8 +512,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
             return
-        with self.emulator._lock:
-            username = self.emulator._refresh_tokens.get(refresh_id)
+        username = self.emulator.refresh_token_user(refresh_id)
         if username is None:
             self._json(
                 404,
@@ -473,14 +532,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _revoke(self, body: bytes) -> None:
         refresh_id = _refresh_token_id(body)
-        with self.emulator._lock:
-            known = refresh_id in self.emulator._refresh_tokens
-        if not known:
+        # An expired token is gone for SDDC Manager too: revoking it is a 404.
+        if self.emulator.refresh_token_user(refresh_id) is None or not self.emulator.revoke(refresh_id):
             self._json(
                 404, vcf_error("REFRESH_TOKEN_NOT_FOUND", "Refresh token not found.", "Nothing to do.")
             )
             return
-        self.emulator.revoke(refresh_id)
         self._send(204, b"", {})
 
     def _sddc_managers(self, _body: bytes) -> None:

@@ -1,0 +1,155 @@
+"""SddcManagerAuth against the emulator: fresh tokens, one refresh after a 401, shared by threads."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.leaks import assert_no_leaks
+from vcf_provider import SddcManagerApiError, SddcManagerAuth
+from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+
+REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
+MANAGERS = "/v1/sddc-managers"
+
+
+def auth_for(emulator: SddcManagerEmulator) -> SddcManagerAuth:
+    return SddcManagerAuth(emulator.url, emulator.issue_refresh_token(), ca_bundle=str(emulator.ca_path))
+
+
+@pytest.fixture
+def session(sddc_manager: SddcManagerEmulator) -> Iterator[requests.Session]:
+    with auth_for(sddc_manager).session() as session:
+        yield session
+
+
+def test_the_first_request_fetches_a_token_and_later_ones_reuse_it(
+    sddc_manager: SddcManagerEmulator, session: requests.Session
+) -> None:
+    for _ in range(3):
+        assert session.get(sddc_manager.url + MANAGERS, timeout=10).status_code == 200
+
+    assert sddc_manager.count(*REFRESH) == 1
+    tokens = {r.headers["Authorization"] for r in sddc_manager.requests if r.path == MANAGERS}
+    assert tokens == {f"Bearer {sddc_manager.issued_access_tokens[-1]}"}
+
+
+def test_a_token_inside_the_renewal_window_is_refreshed_before_the_request() -> None:
+    # 300 s + 30 s margin: a 320 s token is due at once, a 400 s one is not.
+    for lifetime, refreshes in ((320, 2), (400, 1)):
+        with SddcManagerEmulator(token_lifetime_seconds=lifetime) as emulator:
+            with auth_for(emulator).session() as session:
+                session.get(emulator.url + MANAGERS, timeout=10).raise_for_status()
+                session.get(emulator.url + MANAGERS, timeout=10).raise_for_status()
+            assert emulator.count(*REFRESH) == refreshes, f"a {lifetime} s token"
+
+
+def test_a_401_refreshes_once_and_sends_the_request_again(
+    sddc_manager: SddcManagerEmulator, session: requests.Session
+) -> None:
+    session.get(sddc_manager.url + MANAGERS, timeout=10).raise_for_status()
+    sddc_manager.script("GET", MANAGERS, Fault.error(401, vcf_error("Unauthorized", "Token expired.", "")))
+
+    answer = session.get(sddc_manager.url + MANAGERS, timeout=10)
+
+    assert answer.status_code == 200
+    assert [r.status_code for r in answer.history] == [401]
+    assert sddc_manager.count(*REFRESH) == 2
+    assert answer.request.headers["Authorization"] == f"Bearer {sddc_manager.issued_access_tokens[-1]}"
+
+
+def test_a_second_401_is_returned_not_retried_forever(
+    sddc_manager: SddcManagerEmulator, session: requests.Session
+) -> None:
+    unauthorized = Fault.error(401, vcf_error("Unauthorized", "No.", ""))
+    sddc_manager.script("GET", MANAGERS, unauthorized, unauthorized, unauthorized)
+
+    answer = session.get(sddc_manager.url + MANAGERS, timeout=10)
+
+    assert answer.status_code == 401
+    assert sddc_manager.count("GET", MANAGERS) == 2
+    assert sddc_manager.count(*REFRESH) == 2
+
+
+def test_threads_sharing_one_auth_wait_for_a_single_refresh(sddc_manager: SddcManagerEmulator) -> None:
+    auth = auth_for(sddc_manager)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        with auth.session() as session:
+            status = session.get(sddc_manager.url + MANAGERS, timeout=10).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [200] * 8
+    assert sddc_manager.count(*REFRESH) == 1
+
+
+def test_a_revoked_refresh_token_is_a_clear_error_naming_the_way_out(
+    sddc_manager: SddcManagerEmulator, session: requests.Session
+) -> None:
+    sddc_manager.revoke_all()
+
+    with pytest.raises(SddcManagerApiError) as caught:
+        session.get(sddc_manager.url + MANAGERS, timeout=10)
+
+    message = str(caught.value)
+    assert message.startswith("refreshing the access token failed: HTTP 404 Not Found from PATCH")
+    assert "`pulumi up --refresh`" in message
+    assert_no_leaks({"error": message}, sddc_manager.issued_refresh_tokens)
+
+
+def test_the_token_is_never_sent_to_another_host(sddc_manager: SddcManagerEmulator) -> None:
+    auth = auth_for(sddc_manager)
+    with auth.session() as session, pytest.raises(ValueError, match="only sends its token to that"):
+        session.get("https://example.com/v1/sddc-managers", timeout=10)
+    assert sddc_manager.count() == 0
+
+
+def test_it_cannot_be_pickled_into_state_and_hides_the_token_in_repr(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    auth = auth_for(sddc_manager)
+    auth.access_token()
+
+    with pytest.raises(TypeError, match="would land in Pulumi state"):
+        pickle.dumps(auth)
+    assert repr(auth) == f"SddcManagerAuth({sddc_manager.url!r})"
+    assert_no_leaks(
+        {"repr": repr(auth)}, [*sddc_manager.issued_refresh_tokens, *sddc_manager.issued_access_tokens]
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"timeout_seconds": 0}, "timeout_seconds"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"ca_bundle": "/no/such/ca.pem"}, "ca_bundle"),
+    ],
+)
+def test_bad_arguments_are_named(
+    sddc_manager: SddcManagerEmulator, options: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ValueError, match=named):
+        SddcManagerAuth(sddc_manager.url, "some-refresh-token", **options)
+
+
+def test_a_ca_given_as_pem_text_works_for_requests_too(sddc_manager: SddcManagerEmulator) -> None:
+    auth = SddcManagerAuth(
+        sddc_manager.url, sddc_manager.issue_refresh_token(), ca_bundle=sddc_manager.ca_path.read_text()
+    )
+    with auth.session() as session:
+        assert session.get(sddc_manager.url + MANAGERS, timeout=10).status_code == 200
