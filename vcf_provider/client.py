@@ -292,7 +292,7 @@ class SddcManagerClient:
         error = None
         if answer.body and not answer.truncated:
             try:
-                error = parse_vcf_error(redact_document(json.loads(answer.body), secrets))
+                error = parse_vcf_error(redact_document(json.loads(answer.text), secrets))
             except ValueError:
                 error = None
         if answer.truncated:
@@ -306,7 +306,7 @@ class SddcManagerClient:
             reason=answer.reason,
             error=error,
             content_type=answer.content_type or None,
-            body_snippet=_snippet(answer.body, secrets),
+            body_snippet=_snippet(answer.text, secrets),
             body_length=len(answer.body),
             hint=hint,
             secrets=secrets,
@@ -318,7 +318,7 @@ def no_such_api(answer: Answer) -> bool:
     if answer.status != 404:
         return False
     try:
-        document = json.loads(answer.body)
+        document = json.loads(answer.text)
     except ValueError:
         return True  # an HTML or text 404 page: SDDC Manager's token API answers with JSON
     if not isinstance(document, dict):
@@ -369,9 +369,10 @@ def _network_error(
     return SddcManagerUnreachableError("\n".join(lines))
 
 
-def _snippet(body: bytes, secrets: tuple[str, ...] = ()) -> str:
+def _snippet(body: bytes | str, secrets: tuple[str, ...] = ()) -> str:
     """The start of a body for an error message, redacted before it is cut."""
-    text = redact(body[:4096].decode("utf-8", errors="replace"), secrets)
+    decoded = body if isinstance(body, str) else body.decode("utf-8", errors="replace")
+    text = redact(decoded[:4096], secrets)
     return " ".join(text.split())[:200]
 
 

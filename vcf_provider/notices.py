@@ -7,7 +7,7 @@ warning the inputs alone reveal shows at `pulumi preview` already.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import pulumi
 
@@ -23,19 +23,62 @@ def unverified_tls_warning(base_url: str) -> str:
     )
 
 
+#: How long SDDC Manager's access tokens live (1 h); a renewal window this long renews on every run.
+ACCESS_TOKEN_LIFETIME_SECONDS = 3600
+#: A worst case past this (a dead manager) holds a deployment for longer than anyone would wait.
+LONG_WORST_CASE_SECONDS = 900
+
+
+def input_warnings(props: dict[str, Any]) -> list[str]:
+    """What the (known) inputs alone justify warning about, each naming the input and the fix."""
+    from vcf_provider import retry
+
+    found = []
+    if props.get(inputs.ALLOW_UNVERIFIED_TLS) is True:
+        host = props.get(inputs.HOST)
+        try:
+            shown = inputs.base_url(str(host))
+        except ValueError:
+            shown = str(host)
+        found.append(unverified_tls_warning(shown))
+    renew = props.get(inputs.RENEW_BEFORE_SECONDS)
+    if _number(renew) and renew >= ACCESS_TOKEN_LIFETIME_SECONDS:
+        found.append(
+            f"renew_before_seconds={renew:g} is not shorter than an SDDC Manager access token lives "
+            f"({ACCESS_TOKEN_LIFETIME_SECONDS} s), so every `pulumi up` refreshes it. Use a window "
+            "well under the lifetime, e.g. 300."
+        )
+    timeout, retries = props.get(inputs.TIMEOUT_SECONDS), props.get(inputs.MAX_RETRIES)
+    if _number(timeout) and _number(retries) and timeout > 0 and retries >= 0:
+        worst = retry.worst_case_seconds(float(timeout), int(retries), 0.5)
+        if worst > LONG_WORST_CASE_SECONDS:
+            found.append(
+                f"timeout_seconds={timeout:g} with max_retries={retries:g} lets an SDDC Manager that "
+                f"does not answer hold this deployment for up to {worst / 60:.0f} min. Lower either, "
+                "e.g. timeout_seconds=30 and max_retries=3 (2 min)."
+            )
+    return found
+
+
+def _number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def warn_about_inputs(resource: pulumi.Resource, props: dict[str, Any]) -> None:
     """Warnings that the inputs alone justify; they show at preview when the inputs are known."""
+    keys = (
+        inputs.HOST,
+        inputs.ALLOW_UNVERIFIED_TLS,
+        inputs.RENEW_BEFORE_SECONDS,
+        inputs.TIMEOUT_SECONDS,
+        inputs.MAX_RETRIES,
+    )
 
     def check(values: list[Any]) -> None:
-        host, allow = values
-        if allow is True:
-            try:
-                shown = inputs.base_url(str(host))
-            except ValueError:
-                shown = str(host)
-            pulumi.log.warn(unverified_tls_warning(shown), resource=resource)
+        for message in input_warnings(dict(zip(keys, values, strict=True))):
+            pulumi.log.warn(message, resource=resource)
 
-    pulumi.Output.all(props.get(inputs.HOST), props.get(inputs.ALLOW_UNVERIFIED_TLS)).apply(check)
+    pulumi.Output.all(*(props.get(key) for key in keys)).apply(check)
 
 
 def warn_about_clock(resource: pulumi.Resource, received_key: str) -> None:

@@ -11,6 +11,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from vcf_provider import clock, inputs
 from vcf_provider.inputs import REFRESH_TOKEN
 from vcf_provider.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
+from vcf_provider.plain_errors import RESOURCE_URN
 from vcf_provider.provider import (
     ACCESS_TOKEN,
     CLOCK_SKEW_SECONDS,
@@ -37,6 +38,11 @@ UPDATABLE_INPUTS = (
 )
 OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT, CREATED_AT, CLOCK_SKEW_SECONDS)
 
+GONE_FOR_GOOD = (
+    "if this SDDC Manager is gone for good, its refresh tokens went with it: remove the pair from "
+    f"state with `pulumi state delete '{RESOURCE_URN}'`, then run the command again "
+    "(`pulumi stack --show-urns` lists the URNs)."
+)
 CREDENTIALS_HINT = (
     "set username and password (stack config vcf:username and secret vcf:password, or VCF_USERNAME and "
     "VCF_PASSWORD), or api_key (secret vcf:apiKey or VCF_API_KEY)"
@@ -165,6 +171,13 @@ class AccessTokenPairProvider(TokenProvider):
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
             return
+        from vcf_provider.errors import SddcManagerTlsError, SddcManagerUnreachableError
+
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
-            # False means SDDC Manager no longer knows it (expired or revoked already): fine.
-            client.revoke_refresh_token(refresh_token)
+            try:
+                # False means SDDC Manager no longer knows it (expired or revoked already): fine.
+                client.revoke_refresh_token(refresh_token)
+            except SddcManagerUnreachableError as error:
+                if isinstance(error, SddcManagerTlsError):
+                    raise
+                raise SddcManagerUnreachableError(f"{error}\n  note: {GONE_FOR_GOOD}") from None

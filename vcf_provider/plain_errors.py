@@ -7,6 +7,10 @@ hook is that one name: the host module's global `traceback` is replaced by a sta
 `format_exc` returns `str(error)` for a `VcfProviderError` and defers to the real function for
 everything else (a bug keeps its traceback). When a future SDK is laid out differently the hook is
 not installed and output stays as the SDK makes it; tests/engine pin the behaviour.
+
+A message may name `RESOURCE_URN`; it is replaced by the URN of the resource whose operation
+failed, read from the host's gRPC request (the provider methods themselves are never given it).
+Where the request cannot be found the placeholder stays, with a hint on how to list URNs.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import threading
 import traceback
 from types import ModuleType
 from typing import Any
+
+#: Stands for the failing resource's URN in an error message.
+RESOURCE_URN = "<urn>"
 
 _installed = False
 _lock = threading.Lock()
@@ -33,8 +40,24 @@ class _TracebackWithPlainErrors:
 
         error = sys.exc_info()[1]
         if isinstance(error, VcfProviderError):
-            return str(error)
+            message = str(error)
+            if RESOURCE_URN in message:
+                urn = _request_urn(error)
+                message = message.replace(RESOURCE_URN, urn) if urn else message
+            return message
         return traceback.format_exc(limit, chain)
+
+
+def _request_urn(error: BaseException) -> str | None:
+    """The `urn` of the gRPC request being served where `error` was raised, if any frame has one."""
+    frame_tb = error.__traceback__
+    while frame_tb is not None:
+        request = frame_tb.tb_frame.f_locals.get("request")
+        urn = getattr(request, "urn", None)
+        if isinstance(urn, str) and urn.startswith("urn:pulumi:"):
+            return urn
+        frame_tb = frame_tb.tb_next
+    return None
 
 
 def _provider_host() -> ModuleType | None:

@@ -56,6 +56,21 @@ class Answer:
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
 
+    @property
+    def text(self) -> str:
+        """The body decoded with the charset its Content-Type declares; without one, as JSON
+        would be read (UTF-8, or UTF-16/32 by its first bytes). Undecodable bytes become U+FFFD."""
+        import json
+        from email.message import Message
+
+        header = Message()
+        header["content-type"] = self.content_type or "application/octet-stream"
+        charset = header.get_content_charset() or json.detect_encoding(self.body)
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
 
 class NetworkFailure(Exception):
     """An attempt that got no usable answer. `str()` is a short, clean reason."""

@@ -27,6 +27,7 @@ from vcf_provider.policy.policies import (
     RENEWAL_WINDOW,
     STACK,
     TLS_VERIFICATION_REQUIRED,
+    PolicyConfigError,
     host_matches,
 )
 
@@ -120,6 +121,10 @@ def test_allowed_hosts_pass_with_no_list_and_restrict_with_one() -> None:
         ("vcf.test", ["*.vcf.test"], False),
         ("evilvcf.test", ["*.vcf.test"], False),
         ("sddc.vcf.test.evil", ["sddc.vcf.test"], False),
+        ("sddc.vcf.test", ["sddc.vcf.test:443"], True),
+        ("sddc.vcf.test", ["https://sddc.vcf.test:8443/"], True),
+        ("a.vcf.test", ["*.vcf.test:443"], True),
+        ("other.test", ["sddc.vcf.test:443"], False),
     ],
 )
 def test_host_patterns(name: str, patterns: list[str], expected: bool) -> None:
@@ -246,3 +251,20 @@ def test_pair_rotation_is_advised_to_stay_under_the_refresh_token_lifetime(
     else:
         assert len(found) == 1
         assert reported in found[0]
+
+
+@pytest.mark.parametrize("host", ["sddc-01.vcf.example.test:8443", "https://SDDC-01.vcf.example.test:443"])
+@pytest.mark.parametrize("listed", ["sddc-01.vcf.example.test", "sddc-01.vcf.example.test:443"])
+def test_listed_hosts_match_however_either_side_writes_the_port(host: str, listed: str) -> None:
+    assert violations(ALLOWED_HOSTS, {"host": host}, {"allowedHosts": [listed]}) == []
+    unverified = {"host": host, "allow_unverified_tls": True}
+    assert violations(TLS_VERIFICATION_REQUIRED, unverified, {"exemptHosts": [listed]}) == []
+
+
+@pytest.mark.parametrize(
+    ("policy", "resource_type"),
+    [(RENEWAL_WINDOW, REFRESHED_ACCESS_TOKEN), (PAIR_ROTATION, ACCESS_TOKEN_PAIR)],
+)
+def test_a_window_config_with_min_above_max_is_an_error(policy: Any, resource_type: str) -> None:
+    with pytest.raises(PolicyConfigError, match=r"minSeconds \(900\) is above maxSeconds \(600\)"):
+        violations(policy, {}, {"minSeconds": 900, "maxSeconds": 600}, resource_type=resource_type)

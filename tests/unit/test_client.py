@@ -329,3 +329,21 @@ def test_which_answers_mean_the_refresh_token_is_gone(status: int, body: bytes, 
     answer = Answer("PATCH", "https://m/v1/tokens/access-token/refresh", status, "", {}, body, False)
 
     assert refresh_token_rejected(answer) is rejected
+
+
+def test_a_vcf_error_in_a_declared_charset_is_decoded_with_it(sddc_manager: SddcManagerEmulator) -> None:
+    payload = {"errorCode": "TOKEN_INCONNU", "message": "Jeton inconnu : réessayez après connexion."}
+    body = json.dumps(payload, ensure_ascii=False).encode("iso-8859-1")
+    sddc_manager.script(
+        "PATCH",
+        "/v1/tokens/access-token/refresh",
+        Fault.raw(404, body, content_type="application/json; charset=ISO-8859-1"),
+    )
+    settings = ConnectionSettings(base_url=sddc_manager.url, ca_bundle=str(sddc_manager.ca_path))
+
+    with SddcManagerClient(settings) as client, pytest.raises(SddcManagerApiError) as raised:
+        client.refresh_access_token(sddc_manager.issue_refresh_token())
+
+    assert raised.value.error is not None
+    assert raised.value.error.message == "Jeton inconnu : réessayez après connexion."
+    assert "\ufffd" not in str(raised.value)

@@ -56,14 +56,46 @@ def host_name(host: Any) -> str | None:
 
 
 def host_matches(name: str, patterns: list[str]) -> bool:
-    """True when `name` equals a pattern, or ends with `.domain` for a `*.domain` pattern."""
-    for pattern in (p.strip().lower().rstrip(".") for p in patterns if isinstance(p, str)):
+    """True when `name` equals a pattern, or ends with `.domain` for a `*.domain` pattern.
+
+    Patterns are host names, so a scheme or port in them (`https://x:443`, `x:8443`) is ignored, as
+    it is in `host`.
+    """
+    for pattern in (_pattern_name(p) for p in patterns if isinstance(p, str)):
+        if not pattern:
+            continue
         if pattern.startswith("*."):
             if name.endswith(pattern[1:]) and len(name) > len(pattern) - 1:
                 return True
         elif name == pattern:
             return True
     return False
+
+
+def _pattern_name(pattern: str) -> str | None:
+    text = pattern.strip().lower()
+    if text.startswith("*."):
+        domain = host_name(text[2:])
+        return f"*.{domain}" if domain else None
+    return host_name(text)
+
+
+class PolicyConfigError(ValueError):
+    """The pack's config contradicts itself; the message names the policy, the keys and the fix."""
+
+
+def _config_window(
+    args: ResourceValidationArgs, policy: str, low_default: float, high_default: float
+) -> tuple[float, float]:
+    low = _config_number(args, "minSeconds", low_default)
+    high = _config_number(args, "maxSeconds", high_default)
+    if low > high:
+        raise PolicyConfigError(
+            f"policy pack config for {policy} contradicts itself: minSeconds ({low:g}) is above "
+            f"maxSeconds ({high:g}). Fix the file passed with --policy-pack-config so that "
+            "minSeconds <= maxSeconds."
+        )
+    return low, high
 
 
 def _config_list(args: ResourceValidationArgs, key: str) -> list[str]:
@@ -128,11 +160,12 @@ def _validate_secret_output(args: ResourceValidationArgs, report_violation: Repo
 def _validate_renewal_window(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != REFRESHED_ACCESS_TOKEN:
         return
+    low, high = _config_window(
+        args, "vcf-renewal-window", DEFAULT_MIN_RENEW_SECONDS, DEFAULT_MAX_RENEW_SECONDS
+    )
     window = _known(args.props, "renew_before_seconds")
     if window is _MISSING or not isinstance(window, (int, float)):
         return
-    low = _config_number(args, "minSeconds", DEFAULT_MIN_RENEW_SECONDS)
-    high = _config_number(args, "maxSeconds", DEFAULT_MAX_RENEW_SECONDS)
     if not low <= window <= high:
         report_violation(
             f"{args.name} renews {window:g} s before expiry; keep renew_before_seconds between {low:g} and "
@@ -145,11 +178,12 @@ def _validate_renewal_window(args: ResourceValidationArgs, report_violation: Rep
 def _validate_pair_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != ACCESS_TOKEN_PAIR:
         return
+    low, high = _config_window(
+        args, "vcf-pair-rotation", DEFAULT_MIN_ROTATE_SECONDS, DEFAULT_MAX_ROTATE_SECONDS
+    )
     rotate = _known(args.props, "rotate_after_seconds")
     if rotate is _MISSING or not isinstance(rotate, (int, float)) or isinstance(rotate, bool):
         return
-    low = _config_number(args, "minSeconds", DEFAULT_MIN_ROTATE_SECONDS)
-    high = _config_number(args, "maxSeconds", DEFAULT_MAX_ROTATE_SECONDS)
     if rotate == 0:
         report_violation(
             f"{args.name} never rotates (rotate_after_seconds=0): its refresh token expires after about "
