@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PULUMI_BIN_DIR):$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup lint test demo bench clean
+.PHONY: setup lint test dist pythons demo bench clean
 
 setup:
 	@bash tools/setup.sh
@@ -18,8 +18,20 @@ lint: setup
 		(cd "$$(dirname "$$program")" && MYPYPATH="$(CURDIR)" $(PYTHON) -m mypy --config-file "$(CURDIR)/pyproject.toml" \
 			--no-error-summary --no-warn-unused-configs __main__.py) || exit 1; done
 
+# The whole suite on the default Python, the built wheel as a user installs it, then the unit and
+# policy tests on the other supported Pythons.
 test: setup lint
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	@$(PYTHON) tools/dist_check.py
+	@bash tools/pythons.sh
+
+# Build the sdist and wheel, check them, and run the quickstart and policy pack from the installed wheel.
+dist: setup
+	@$(PYTHON) tools/dist_check.py
+
+# Unit and policy tests on Python 3.10, 3.12 and 3.13 (a missing one fails under CI=true).
+pythons: setup
+	@bash tools/pythons.sh
 
 demo: setup
 	@$(PYTHON) -m examples.demo
@@ -28,4 +40,4 @@ bench: setup
 	$(PYTHON) tests/benchmarks/run.py $(if $(QUICK),--quick,)
 
 clean:
-	rm -rf .venv .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-3.* .demo dist build .pytest_cache .mypy_cache .ruff_cache

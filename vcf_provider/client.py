@@ -168,8 +168,8 @@ class SddcManagerClient:
         hint = None
         if answer.status in (400, 401, 403):
             hint = (
-                "check the credentials: vcf:username and vcf:password (or vcf:apiKey), or "
-                "VCF_USERNAME/VCF_PASSWORD/VCF_API_KEY; the user needs a role in SDDC Manager."
+                "check the credentials: vcf:username and vcf:password (or vcf:apiKey, or vcf:idToken), or "
+                "VCF_USERNAME/VCF_PASSWORD/VCF_API_KEY/VCF_ID_TOKEN; the user needs a role in SDDC Manager."
             )
         self._raise_for_status(action, answer, secrets=secrets, hint=hint)
         try:

@@ -98,7 +98,8 @@ _KNOWN_FIELDS = {
     "label": "label",
     "remediationUrl": "remediation_url",
 }
-_STRUCTURED_FIELDS = {"arguments", "causes", "nestedErrors", "context", "notifications"}
+# `cause` (a list, or one object) is how ErrorResponse payloads of other endpoints spell `causes`.
+_STRUCTURED_FIELDS = {"arguments", "causes", "cause", "nestedErrors", "context", "notifications"}
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -121,13 +122,15 @@ def parse_vcf_error(document: Any, depth: int = 0) -> VcfError | None:
 
     def items(key: str) -> list[Any]:
         value = document.get(key)
+        if isinstance(value, dict) and key == "cause":
+            return [value]
         return list(value[:MAX_ITEMS]) if isinstance(value, list) else []
 
     causes = tuple(
         ErrorCause(type=_text_or_none(c.get("type")), message=_text_or_none(c.get("message")))
         if isinstance(c, dict)
         else ErrorCause(type=None, message=_text_or_none(c))
-        for c in items("causes")
+        for c in (items("causes") + items("cause"))[:MAX_ITEMS]
     )
     nested: tuple[VcfError, ...] = ()
     if depth < MAX_DEPTH:

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from vcf_provider import defaults, inputs, notices
-from vcf_provider.pair_provider import API_KEY, PASSWORD, USERNAME, AccessTokenPairProvider
+from vcf_provider.pair_provider import API_KEY, ID_TOKEN, PASSWORD, USERNAME, AccessTokenPairProvider
 from vcf_provider.provider import ACCESS_TOKEN, CLOCK_SKEW_SECONDS, CREATED_AT, EXPIRES_AT
 
 
@@ -21,7 +21,8 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         pair = AccessTokenPair("login", host="sddc-manager.example.com")   # vcf:username, vcf:password
         token = RefreshedAccessToken("token", host=pair.host, refresh_token=pair.refresh_token)
 
-    - **create** calls ``POST /v1/tokens`` with ``username`` and ``password`` (or ``api_key``).
+    - **create** calls ``POST /v1/tokens`` with ``username`` and ``password`` (or ``api_key``, or
+      ``id_token``).
     - **delete** calls ``DELETE /v1/tokens/refresh-token`` so no refresh token is left behind on the
       server (one that is already gone is fine).
     - **rotation**: a pair older than ``rotate_after_seconds`` is replaced on the next ``pulumi up``
@@ -40,6 +41,8 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         username: An SDDC Manager user. Default ``vcf:username``, then ``VCF_USERNAME``.
         password: Its password (stored as a secret). Default secret ``vcf:password``, then ``VCF_PASSWORD``.
         api_key: Instead of username and password. Default secret ``vcf:apiKey``, then ``VCF_API_KEY``.
+        id_token: Instead of either: an id token from VCF 9's identity broker (secret). Default secret
+            ``vcf:idToken``, then ``VCF_ID_TOKEN``. Exactly one way to log in is checked at preview.
         ca_bundle, allow_unverified_tls, timeout_seconds, max_retries: As for ``RefreshedAccessToken``.
         triggers: Any values; a change creates a new pair and revokes the old one.
         rotate_after_seconds: Replace the pair once it is this old. Default 72000 (20 h, under the
@@ -76,6 +79,7 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         username: pulumi.Input[str] | None = None,
         password: pulumi.Input[str] | None = None,
         api_key: pulumi.Input[str] | None = None,
+        id_token: pulumi.Input[str] | None = None,
         ca_bundle: pulumi.Input[str] | None = None,
         allow_unverified_tls: pulumi.Input[bool] | None = None,
         timeout_seconds: pulumi.Input[float] | None = None,
@@ -94,6 +98,7 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             USERNAME: defaults.value(username, "username", "VCF_USERNAME"),
             PASSWORD: defaults.secret(password, "password", "VCF_PASSWORD"),
             API_KEY: defaults.secret(api_key, "apiKey", "VCF_API_KEY"),
+            ID_TOKEN: defaults.secret(id_token, "idToken", "VCF_ID_TOKEN"),
             inputs.TRIGGERS: triggers,
             inputs.ROTATE_AFTER_SECONDS: defaults.number(
                 rotate_after_seconds, inputs.DEFAULT_ROTATE_AFTER_SECONDS
@@ -105,7 +110,7 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             CLOCK_SKEW_SECONDS: None,
         }
         secret_outputs = pulumi.ResourceOptions(
-            additional_secret_outputs=[inputs.REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY]
+            additional_secret_outputs=[inputs.REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY, ID_TOKEN]
         )
         super().__init__(
             AccessTokenPairProvider(),

@@ -25,9 +25,10 @@ from vcf_provider.provider import (
 USERNAME = "username"
 PASSWORD = "password"  # noqa: S105 - a property name
 API_KEY = "api_key"
+ID_TOKEN = "id_token"  # noqa: S105 - a property name
 
 #: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
-REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, inputs.TRIGGERS)
+REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, ID_TOKEN, inputs.TRIGGERS)
 #: These only change how later calls (the revoke) are made.
 UPDATABLE_INPUTS = (
     inputs.CA_BUNDLE,
@@ -44,8 +45,9 @@ GONE_FOR_GOOD = (
     "(`pulumi stack --show-urns` lists the URNs)."
 )
 CREDENTIALS_HINT = (
-    "set username and password (stack config vcf:username and secret vcf:password, or VCF_USERNAME and "
-    "VCF_PASSWORD), or api_key (secret vcf:apiKey or VCF_API_KEY)"
+    "set one way to log in: username and password (stack config vcf:username and secret vcf:password, "
+    "or VCF_USERNAME and VCF_PASSWORD), or api_key (secret vcf:apiKey or VCF_API_KEY), or id_token "
+    "from VCF 9's identity broker (secret vcf:idToken or VCF_ID_TOKEN)"
 )
 
 
@@ -55,24 +57,40 @@ def _given(news: dict[str, Any], key: str) -> bool:
 
 
 def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
-    """Exactly one way to log in: username and password, or an API key.
+    """Exactly one way to log in: username and password, an API key, or an identity broker id token.
 
-    No failure names `password` or `api_key`: the engine would print the property's value.
+    No failure names `password`, `api_key` or `id_token`: the engine would print the property's value.
     """
-    has_user, has_password, has_key = (_given(news, k) for k in (USERNAME, PASSWORD, API_KEY))
-    if has_key and (has_user or has_password):
-        return [
-            CheckFailure("", f"give either api_key or username and password, not both: {CREDENTIALS_HINT}")
-        ]
-    if has_key:
-        return []
-    if not has_user and not has_password:
+    has_user, has_password = _given(news, USERNAME), _given(news, PASSWORD)
+    methods = [
+        name
+        for name, given in (
+            ("username and password", has_user or has_password),
+            ("api_key", _given(news, API_KEY)),
+            ("id_token", _given(news, ID_TOKEN)),
+        )
+        if given
+    ]
+    if len(methods) > 1:
+        return [CheckFailure("", f"give one way to log in, not {' and '.join(methods)}: {CREDENTIALS_HINT}")]
+    if not methods:
         return [CheckFailure("", f"no credentials: {CREDENTIALS_HINT}")]
+    if methods[0] != "username and password":
+        return []
     if not has_user:
         return [CheckFailure(USERNAME, f"username is missing: {CREDENTIALS_HINT}")]
     if not has_password:
         return [CheckFailure("", f"password is missing for this username: {CREDENTIALS_HINT}")]
     return []
+
+
+def login_body(props: dict[str, Any]) -> dict[str, str]:
+    """The TokenCreationSpec for the one login method the (checked) inputs give."""
+    if _given(props, API_KEY):
+        return {"apiKey": str(props[API_KEY])}
+    if _given(props, ID_TOKEN):
+        return {"idToken": str(props[ID_TOKEN])}
+    return {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
 
 
 def rotation_due(olds: dict[str, Any], news: dict[str, Any], now: datetime | None = None) -> bool:
@@ -122,10 +140,7 @@ class AccessTokenPairProvider(TokenProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vcf_provider.client import SddcManagerClient  # the program process never needs it
 
-        if _given(props, API_KEY):
-            credentials = {"apiKey": str(props[API_KEY])}
-        else:
-            credentials = {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
+        credentials = login_body(props)
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             access_token, refresh_token = client.create_token_pair(credentials)
         outputs = {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}

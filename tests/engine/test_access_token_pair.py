@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.engine import PulumiStack, StackFactory
@@ -117,7 +119,7 @@ def test_missing_credentials_fail_at_preview(
     result = stack.preview(check=False)
 
     assert result.returncode != 0
-    assert "no credentials: set username and password" in result.stdout
+    assert "no credentials: set one way to log in: username and password" in result.stdout
     assert sddc_manager.count() == 0
 
 
@@ -140,3 +142,22 @@ def test_the_full_chain_feeds_a_downstream_resource(
     stack.destroy()
     assert sddc_manager.count(*REVOKE) == 1
     audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
+
+
+def test_a_vcf_9_identity_broker_id_token_logs_in(new_stack: StackFactory) -> None:
+    id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdXRvbWF0aW9uIn0.c2lnbmF0dXJlLW9mLXRoZS1icm9rZXI"
+    with SddcManagerEmulator(id_tokens=[id_token]) as sddc_manager:
+        stack = new_stack(PAIR_PROGRAM)
+        stack.set_config("vcf:host", sddc_manager.url)
+        stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
+        stack.set_config("vcf:idToken", id_token, secret=True)
+
+        stack.up()
+
+        (login,) = [r for r in sddc_manager.requests if (r.method, r.path) == LOGIN]
+        assert json.loads(login.body) == {"idToken": id_token}
+        (pair,) = stack.resources(PAIR)
+        assert "ciphertext" in pair["outputs"]["id_token"]
+        stack.destroy()
+        assert sddc_manager.live_refresh_tokens == []
+        audit_stack(stack, sddc_manager, extra=[id_token])

@@ -139,3 +139,32 @@ def test_a_token_cut_in_two_by_clipping_is_still_redacted() -> None:
 
     assert payload_start not in message
     assert "[redacted]" in message
+
+
+def test_cause_is_read_like_causes_whether_a_list_or_one_object() -> None:
+    as_list = str(api_error({"errorCode": "E", "cause": [{"type": "IOException", "message": "disk full"}]}))
+    as_object = str(api_error({"errorCode": "E", "cause": {"type": "Timeout", "message": "slow"}}))
+
+    assert "causes:\n    - IOException: disk full" in as_list
+    assert "causes:\n    - Timeout: slow" in as_object
+    assert '"cause"' not in as_list, "not shown as raw extra JSON"
+
+
+def test_notifications_show_severity_message_impact_and_remediations() -> None:
+    payload = {
+        "errorCode": "E",
+        "notifications": [
+            {
+                "severity": "WARNING",
+                "message": "Certificate expires soon.",
+                "impactMessage": "Logins fail after expiry.",
+                "remediations": [{"message": "Renew it.", "link": "https://kb.example.test/1"}],
+            }
+        ],
+    }
+
+    lines = str(api_error(payload)).splitlines()
+
+    assert "  notification (WARNING): Certificate expires soon." in lines
+    assert "    impact: Logins fail after expiry." in lines
+    assert "    remediation: Renew it. (https://kb.example.test/1)" in lines

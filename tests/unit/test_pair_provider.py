@@ -11,7 +11,7 @@ import pytest
 from tests.support.tokens import make_jwt
 from vcf_provider.errors import SddcManagerTlsError
 from vcf_provider.jwt import rfc3339
-from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials, rotation_due
+from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials, login_body, rotation_due
 
 SECRET_PASSWORD = "Sup3r-Secret-Pa55"
 OLDS: dict[str, Any] = {
@@ -30,9 +30,31 @@ def reasons(**props: Any) -> list[tuple[str, str]]:
     return [(f.property, f.reason) for f in check_credentials(props)]
 
 
-def test_username_and_password_or_an_api_key_pass() -> None:
+def test_username_and_password_or_an_api_key_or_an_id_token_pass() -> None:
     assert reasons(username="admin@local", password=SECRET_PASSWORD) == []
     assert reasons(api_key="key-123") == []
+    assert reasons(id_token="eyJhbGciOiJub25lIn0.e30.") == []
+
+
+@pytest.mark.parametrize(
+    ("props", "named"),
+    [
+        ({"id_token": "t", "api_key": "k"}, "not api_key and id_token"),
+        ({"id_token": "t", "username": "admin@local"}, "not username and password and id_token"),
+        ({"id_token": "t", "username": "u", "password": "p", "api_key": "k"}, "and api_key and id_token"),
+    ],
+)
+def test_two_ways_to_log_in_are_refused_at_preview(props: dict[str, str], named: str) -> None:
+    (found,) = reasons(**props)
+    assert found[0] == "", "no secret property is named (the engine would print its value)"
+    assert named in found[1]
+    assert "vcf:idToken" in found[1]
+
+
+def test_the_login_body_is_the_spec_field_of_the_method_given() -> None:
+    assert login_body({"id_token": "t"}) == {"idToken": "t"}
+    assert login_body({"api_key": "k"}) == {"apiKey": "k"}
+    assert login_body({"username": "u", "password": "p"}) == {"username": "u", "password": "p"}
 
 
 def test_credential_problems_name_no_secret_property_and_echo_nothing() -> None:
@@ -58,6 +80,7 @@ def test_new_credentials_host_or_triggers_replace_the_pair() -> None:
     assert diff(password="other") == (True, ["password"])
     assert diff(host="other.example.test") == (True, ["host"])
     assert diff(triggers={"rotation": "2"}) == (True, ["triggers"])
+    assert diff(id_token="new-id-token") == (True, ["id_token"])
 
 
 def test_connection_settings_update_in_place_keeping_the_pair() -> None:

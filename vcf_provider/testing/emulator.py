@@ -68,6 +68,7 @@ class SddcManagerEmulator:
         cert_hostnames: Iterable[str] | None = None,
         users: Mapping[str, str] | None = None,
         api_keys: Iterable[str] = (),
+        id_tokens: Iterable[str] = (),
         refresh_answer: str = "raw",
         failure_rate: float = 0.0,
         failure_seed: int = 0,
@@ -93,6 +94,8 @@ class SddcManagerEmulator:
         self.latency_seconds = latency_seconds
         self.users = dict(users or {DEFAULT_USERNAME: DEFAULT_PASSWORD})
         self.api_keys = set(api_keys)
+        self.id_tokens = set(id_tokens)
+        """Identity broker id tokens that POST /v1/tokens accepts as `idToken` (VCF 9)."""
         if refresh_answer not in ("raw", "json"):
             raise ValueError("refresh_answer is 'raw' (token text) or 'json' (a JSON string)")
         self.refresh_answer = refresh_answer
@@ -162,13 +165,17 @@ class SddcManagerEmulator:
 
     # -- tokens ------------------------------------------------------------------------------
     def issue_refresh_token(
-        self, username: str = DEFAULT_USERNAME, lifetime_seconds: float | None = None
+        self,
+        username: str = DEFAULT_USERNAME,
+        lifetime_seconds: float | None = None,
+        refresh_id: str | None = None,
     ) -> str:
         """A new refresh token id for `username`, as POST /v1/tokens would give.
 
-        It expires after `lifetime_seconds`, by default `refresh_token_lifetime_seconds`.
+        It expires after `lifetime_seconds`, by default `refresh_token_lifetime_seconds`. Pass
+        `refresh_id` to make a known id valid again (state saved against another emulator).
         """
-        refresh_id = str(uuid.uuid4())
+        refresh_id = refresh_id or str(uuid.uuid4())
         lifetime = self.refresh_token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
         expires = None if lifetime is None else time.monotonic() + lifetime
         with self._lock:
@@ -485,6 +492,8 @@ class _Handler(BaseHTTPRequestHandler):
         username = spec.get("username")
         if isinstance(spec.get("apiKey"), str) and spec["apiKey"] in self.emulator.api_keys:
             username = "api-key-user@local"
+        elif isinstance(spec.get("idToken"), str) and spec["idToken"] in self.emulator.id_tokens:
+            username = "id-token-user@local"
         elif not (isinstance(username, str) and self.emulator.users.get(username) == spec.get("password")):
             self._json(
                 400,

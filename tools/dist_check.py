@@ -1,0 +1,168 @@
+"""`make dist`: build the sdist and wheel, check them, and run them installed the way a user has them.
+
+1. `python -m build` into dist/, then `twine check`.
+2. The wheel holds py.typed, the policy pack's PulumiPolicy.yaml and the emulator, and no tests.
+3. A fresh virtualenv outside the checkout gets the wheel (with its `testing` extra) from pip.
+4. From a project directory outside the checkout, whose Pulumi.yaml names that virtualenv with
+   `toolchain: pip`, the quickstart program runs against the installed emulator (`pulumi up`,
+   `preview` with the installed policy pack, `destroy`), with no PYTHONPATH pointing back here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DIST = REPO_ROOT / "dist"
+WHEEL_MUST_HOLD = (
+    "vcf_provider/__init__.py",
+    "vcf_provider/py.typed",
+    "vcf_provider/policy/PulumiPolicy.yaml",
+    "vcf_provider/policy/__main__.py",
+    "vcf_provider/testing/emulator.py",
+)
+
+
+def step(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def run(
+    command: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(command, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        output = f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        raise SystemExit(f"error: `{' '.join(command)}` exited {done.returncode}\n{output}")
+    return done
+
+
+def build() -> tuple[Path, Path]:
+    step("Building the sdist and wheel (python -m build)")
+    shutil.rmtree(DIST, ignore_errors=True)
+    run([sys.executable, "-m", "build", "--outdir", str(DIST), str(REPO_ROOT)])
+    (wheel,) = DIST.glob("*.whl")
+    (sdist,) = DIST.glob("*.tar.gz")
+    step("twine check")
+    run([sys.executable, "-m", "twine", "check", "--strict", str(wheel), str(sdist)])
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [name for name in WHEEL_MUST_HOLD if name not in names]
+    if missing:
+        raise SystemExit(f"error: the wheel lacks {', '.join(missing)}")
+    strays = sorted(name for name in names if name.startswith(("tests/", "examples/", "tools/")))
+    if strays:
+        raise SystemExit(f"error: the wheel holds files that are not the package: {strays[:5]}")
+    version = wheel.name.split("-")[1]
+    pack = zipfile.ZipFile(wheel).read("vcf_provider/policy/PulumiPolicy.yaml").decode()
+    if f"version: {version}" not in pack.splitlines():
+        raise SystemExit(f"error: PulumiPolicy.yaml's version is not the package's {version}")
+    print(f"    {wheel.name}: {len(names)} files, {wheel.stat().st_size // 1024} KiB; {sdist.name}")
+    return wheel, sdist
+
+
+def pulumi_cli() -> str:
+    home = Path(os.environ.get("PULUMI_HOME", Path.home() / ".pulumi"))
+    found = shutil.which("pulumi") or str(home / "bin" / "pulumi")
+    if not Path(found).is_file():
+        raise SystemExit("error: no pulumi CLI; run `make setup`")
+    return found
+
+
+def install(wheel: Path, where: Path) -> Path:
+    step(f"Installing {wheel.name}[testing] into a fresh virtualenv outside the checkout")
+    venv = where / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[testing]"], cwd=where)
+    located = run([str(python), "-c", "import vcf_provider; print(vcf_provider.__file__)"], cwd=where)
+    if str(REPO_ROOT) in located.stdout:
+        raise SystemExit(f"error: the fresh virtualenv imports the checkout: {located.stdout.strip()}")
+    return python
+
+
+def run_quickstart(python: Path, where: Path) -> None:
+    project = where / "quickstart"
+    project.mkdir()
+    shutil.copy(REPO_ROOT / "__main__.py", project / "__main__.py")
+    (project / "Pulumi.yaml").write_text(
+        "name: vcf-quickstart-installed\nruntime:\n  name: python\n  options:\n"
+        f"    toolchain: pip\n    virtualenv: {python.parent.parent}\n"
+    )
+    (where / "state").mkdir()
+    pulumi = pulumi_cli()
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(python.parent), str(Path(pulumi).parent), env.get("PATH", "")]),
+            "PULUMI_BACKEND_URL": (where / "state").as_uri(),
+            "PULUMI_CONFIG_PASSPHRASE": "dist check",
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_HOME": str(where / "pulumi-home"),
+        }
+    )
+    step("Starting the installed emulator (python -m vcf_provider.testing)")
+    emulator = subprocess.Popen(
+        [str(python), "-m", "vcf_provider.testing", "--json", "--state-dir", str(where / "emulator")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=where,
+    )
+    try:
+        assert emulator.stdout is not None
+        started = json.loads(emulator.stdout.readline())
+
+        def cli(*args: str, stdin: str | None = None) -> str:
+            return run([pulumi, "--non-interactive", *args], cwd=project, env=env, stdin=stdin).stdout
+
+        cli("stack", "init", "dist", "--secrets-provider", "passphrase")
+        cli("config", "set", "vcf:host", started["url"])
+        cli("config", "set", "vcf:caBundle", started["ca_path"])
+        cli("config", "set", "vcf:refreshToken", "--secret", stdin=started["refresh_token"])
+        step("pulumi up with the installed package")
+        cli("up", "--yes", "--skip-preview")
+        outputs = json.loads(cli("stack", "output", "--json"))
+        if outputs.get("access_token") != "[secret]" or not outputs.get("expires_at"):
+            raise SystemExit(f"error: unexpected quickstart outputs {sorted(outputs)}")
+        step("pulumi preview with the installed policy pack")
+        pack = run([str(python), "-m", "vcf_provider.policy", "--path"], env=env, cwd=where).stdout.strip()
+        if str(REPO_ROOT) in pack:
+            raise SystemExit(f"error: the policy pack path points into the checkout: {pack}")
+        previewed = cli("preview", "--policy-pack", pack)
+        if "vcf-provider-policies" not in previewed:
+            raise SystemExit("error: the policy pack did not run")
+        step("pulumi destroy")
+        cli("destroy", "--yes", "--skip-preview", "--remove")
+        leaked = [word for word in ("eyJ", started["refresh_token"]) if word in previewed]
+        if leaked:
+            raise SystemExit("error: a token appeared in the preview output")
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+
+
+def main() -> int:
+    began = time.monotonic()
+    wheel, _ = build()
+    with tempfile.TemporaryDirectory(prefix="vcf-dist-check-") as temp:
+        where = Path(temp)
+        python = install(wheel, where)
+        run_quickstart(python, where)
+    print(f"==> dist check passed in {time.monotonic() - began:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
