@@ -8,38 +8,22 @@ import hmac
 import json
 import random
 import secrets
-import select
-import socket
 import ssl
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
+from vcf_provider.testing.server import make_server
 
 DEFAULT_USERNAME = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
 #: The lifetime reported for SDDC Manager's refresh tokens (it does not say so in its answers).
 DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 86_400.0
-
-
-def _refresh_token_id(body: bytes) -> str:
-    """The id in a refresh or revoke body, sent raw (PowerVCF, this package) or as a JSON string
-    (the official Python and Go SDKs, which follow the spec's `string` schema literally)."""
-    text = body.decode("utf-8", errors="replace").strip()
-    if text.startswith('"'):
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            return text
-        if isinstance(decoded, str):
-            return decoded
-    return text
 
 
 def _b64url(data: bytes) -> str:
@@ -127,9 +111,7 @@ class SddcManagerEmulator:
         self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         server_cert.configure_cert(self._tls)
 
-        server_class = _Server6 if ":" in host else _Server
-        self._server = server_class((host, port), _Handler)
-        self._server.emulator = self
+        self._server = make_server(self, host, port)
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -337,241 +319,3 @@ class SddcManagerEmulator:
     def _count_connection(self) -> None:
         with self._lock:
             self._connections_accepted += 1
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    emulator: SddcManagerEmulator
-
-    def get_request(self) -> tuple[socket.socket, Any]:
-        connection, address = super().get_request()
-        # Without it, a small answer waits ~40 ms for the client's delayed ACK (Nagle's algorithm).
-        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.emulator._count_connection()
-        # The handshake happens in the handler's thread, so a silent client blocks only itself.
-        wrapped = self.emulator._tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
-        return wrapped, address
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that give up (timeouts, bad certificates) are part of the tests, not errors.
-        pass
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    server_version = "SDDC-Manager-Emulator/1.0"
-    # Buffered: the status line, headers and body leave in one write when the answer is complete.
-    wbufsize = 64 * 1024
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    @property
-    def emulator(self) -> SddcManagerEmulator:
-        return self.server.emulator
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def _dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path = self.path.split("?", 1)[0]
-        self.emulator._record(RecordedRequest(method, path, dict(self.headers.items()), body))
-        if self.emulator.latency_seconds:
-            time.sleep(self.emulator.latency_seconds)
-        fault = self.emulator._next_fault(method, path)
-        self._answer = b""
-        self._clock_offset = fault.clock_offset_seconds if fault else 0.0
-        if fault is not None and not fault.process_first:
-            self._play(fault)
-            return
-        route = {
-            ("POST", "/v1/tokens"): self._create_token_pair,
-            ("PATCH", "/v1/tokens/access-token/refresh"): self._refresh,
-            ("DELETE", "/v1/tokens/refresh-token"): self._revoke,
-            ("GET", "/v1/sddc-managers"): self._sddc_managers,
-        }.get((method, path))
-        if route is None:
-            self._json(404, vcf_error("NOT_FOUND", f"No API at {method} {path}.", "Check the URL."))
-        else:
-            route(body)
-        if fault is not None and fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
-            return
-        self._write(self._answer, fault)
-
-    # -- answers ---------------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
-        """Composes the whole answer; `_write` sends it (at once, late or trickled)."""
-        merged = {"Content-Type": "application/json"}
-        merged.update(headers or {})
-        reason = self.responses.get(status, ("",))[0]
-        lines = [
-            f"HTTP/1.1 {status} {reason}",
-            f"Server: {self.server_version}",
-            f"Date: {self.date_time_string()}",
-        ]
-        lines += [f"{name}: {value}" for name, value in merged.items()]
-        lines.append(f"Content-Length: {len(body)}")
-        self._answer = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-    def _write(self, data: bytes, fault: Fault | None) -> None:
-        if fault is None or not fault.trickle_seconds_per_byte:
-            self.wfile.write(data)
-            return
-        for index in range(len(data)):
-            self.wfile.write(data[index : index + 1])
-            self.wfile.flush()
-            if self.emulator._stopping.wait(fault.trickle_seconds_per_byte):
-                break
-
-    def _json(self, status: int, document: Any) -> None:
-        self._send(status, json.dumps(document).encode())
-
-    def _play(self, fault: Fault) -> None:
-        if fault.hang:
-            self._hold_until_client_leaves()
-            return
-        if fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
-            return
-        if fault.drop_connection:
-            self.wfile.write(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
-            )
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self._send(fault.status, fault.body, fault.headers)
-        self._write(self._answer, fault)
-
-    def _hold_until_client_leaves(self) -> None:
-        self.close_connection = True
-        while not self.emulator._stopping.is_set():
-            readable, _, _ = select.select([self.connection], [], [], 0.05)
-            if not readable:
-                continue
-            try:
-                data = self.connection.recv(1)
-            except (OSError, ssl.SSLError):
-                data = b""
-            if not data:
-                with self.emulator._lock:
-                    self.emulator._hung_requests_closed.append(time.monotonic())
-                return
-
-    def _mint(self, username: str) -> str:
-        return self.emulator.mint_access_token(username, clock_offset_seconds=self._clock_offset)
-
-    def _create_token_pair(self, body: bytes) -> None:
-        try:
-            spec = json.loads(body)
-        except ValueError:
-            spec = None
-        if not isinstance(spec, dict):
-            self._json(
-                400,
-                vcf_error("INVALID_REQUEST", "The request body is not JSON.", "Send a TokenCreationSpec."),
-            )
-            return
-        username = spec.get("username")
-        if isinstance(spec.get("apiKey"), str) and spec["apiKey"] in self.emulator.api_keys:
-            username = "api-key-user@local"
-        elif isinstance(spec.get("idToken"), str) and spec["idToken"] in self.emulator.id_tokens:
-            username = "id-token-user@local"
-        elif not (isinstance(username, str) and self.emulator.users.get(username) == spec.get("password")):
-            self._json(
-                400,
-                vcf_error(
-                    "INVALID_CREDENTIALS",
-                    "Invalid username or password.",
-                    "Check the credentials and try again.",
-                    causes=[{"type": "AuthenticationException", "message": "Bad credentials"}],
-                ),
-            )
-            return
-        refresh_id = self.emulator.issue_refresh_token(username)
-        access = self._mint(username)
-        self._json(200, {"accessToken": access, "refreshToken": {"id": refresh_id}})
-
-    def _refresh(self, body: bytes) -> None:
-        refresh_id = _refresh_token_id(body)
-        if not refresh_id:
-            self._json(
-                400,
-                vcf_error(
-                    "REFRESH_TOKEN_MISSING",
-                    "The refresh token is missing from the request.",
-                    "Send the refresh token id as the request body.",
-                ),
-            )
-            return
-        username = self.emulator.refresh_token_user(refresh_id)
-        if username is None:
-            self._json(
-                404,
-                vcf_error(
-                    "REFRESH_TOKEN_NOT_FOUND",
-                    "Refresh token not found. It is invalid, expired or has been revoked.",
-                    "Create a new token pair with POST /v1/tokens.",
-                    context={"component": "vcf-auth"},
-                ),
-            )
-            return
-        token = self._mint(username)
-        if self.emulator.refresh_answer == "json":
-            self._json(200, token)
-        else:
-            self._send(200, token.encode())
-
-    def _revoke(self, body: bytes) -> None:
-        refresh_id = _refresh_token_id(body)
-        # An expired token is gone for SDDC Manager too: revoking it is a 404.
-        if self.emulator.refresh_token_user(refresh_id) is None or not self.emulator.revoke(refresh_id):
-            self._json(
-                404, vcf_error("REFRESH_TOKEN_NOT_FOUND", "Refresh token not found.", "Nothing to do.")
-            )
-            return
-        self._send(204, b"", {})
-
-    def _sddc_managers(self, _body: bytes) -> None:
-        authorization = self.headers.get("Authorization", "")
-        token = authorization.removeprefix("Bearer ").strip()
-        if not authorization.startswith("Bearer ") or not self.emulator.access_token_is_valid(token):
-            self._json(
-                401,
-                vcf_error(
-                    "Unauthorized",
-                    "The access token is missing, invalid or expired.",
-                    "Refresh the access token and retry.",
-                ),
-            )
-            return
-        self._json(
-            200,
-            {
-                "elements": [
-                    {
-                        "id": "5d3c6b8e-0000-4000-8000-000000000001",
-                        "fqdn": "sddc-manager.vcf.test",
-                        "version": "9.0.2.0",
-                    }
-                ],
-                "pageMetadata": {"pageNumber": 0, "pageSize": 1, "totalElements": 1, "totalPages": 1},
-            },
-        )
