@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clients import emulator_settings
 from tests.support.leaks import assert_no_leaks
 from tests.support.tokens import make_jwt
 from vcf_provider.client import ConnectionSettings, SddcManagerClient, refresh_token_rejected
@@ -27,15 +28,7 @@ REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
 
 
 def client_for(emulator: SddcManagerEmulator, **overrides: object) -> SddcManagerClient:
-    options: dict[str, object] = {
-        "base_url": emulator.url,
-        "ca_bundle": str(emulator.ca_path),
-        "timeout_seconds": 5.0,
-        "max_retries": 3,
-        "backoff_seconds": 0.01,
-    }
-    options.update(overrides)
-    return SddcManagerClient(ConnectionSettings(**options))  # type: ignore[arg-type]
+    return SddcManagerClient(emulator_settings(emulator, **overrides))
 
 
 @pytest.fixture

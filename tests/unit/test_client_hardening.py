@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clients import emulator_settings
 from vcf_provider import retry, transport
 from vcf_provider.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.errors import SddcManagerApiError, SddcManagerUnreachableError
@@ -21,15 +22,8 @@ SLACK_SECONDS = 1.5
 
 
 def settings_for(emulator: SddcManagerEmulator, **overrides: object) -> ConnectionSettings:
-    options: dict[str, object] = {
-        "base_url": emulator.url,
-        "ca_bundle": str(emulator.ca_path),
-        "timeout_seconds": 1.0,
-        "max_retries": 1,
-        "backoff_seconds": 0.01,
-    }
-    options.update(overrides)
-    return ConnectionSettings(**options)  # type: ignore[arg-type]
+    """Short deadlines: these tests measure how long failures take."""
+    return emulator_settings(emulator, **{"timeout_seconds": 1.0, "max_retries": 1, **overrides})
 
 
 def worst_case(settings: ConnectionSettings) -> float:
