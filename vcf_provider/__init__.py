@@ -26,6 +26,9 @@ if TYPE_CHECKING:
         InvalidTokenResponseError,
         SddcManagerApiError,
         SddcManagerRedirectError,
+        SddcManagerTaskFailed,
+        SddcManagerTaskTimeout,
+        SddcManagerTaskWaitError,
         SddcManagerTlsError,
         SddcManagerUnreachableError,
         VcfError,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     )
     from vcf_provider.pair import AccessTokenPair
     from vcf_provider.resource import RefreshedAccessToken, RefreshedAccessTokenArgs
+    from vcf_provider.tasks import wait_for_task
 
 # Loaded on first use: a program that only declares a RefreshedAccessToken never pays for the
 # error types, and a `pulumi preview` starts faster.
@@ -44,10 +48,14 @@ _PUBLIC = {
     "InvalidTokenResponseError": "vcf_provider.errors",
     "SddcManagerApiError": "vcf_provider.errors",
     "SddcManagerRedirectError": "vcf_provider.errors",
+    "SddcManagerTaskFailed": "vcf_provider.errors",
+    "SddcManagerTaskTimeout": "vcf_provider.errors",
+    "SddcManagerTaskWaitError": "vcf_provider.errors",
     "SddcManagerTlsError": "vcf_provider.errors",
     "SddcManagerUnreachableError": "vcf_provider.errors",
     "VcfError": "vcf_provider.errors",
     "VcfProviderError": "vcf_provider.errors",
+    "wait_for_task": "vcf_provider.tasks",
 }
 
 __all__ = [
@@ -58,11 +66,15 @@ __all__ = [
     "SddcManagerApiError",
     "SddcManagerAuth",
     "SddcManagerRedirectError",
+    "SddcManagerTaskFailed",
+    "SddcManagerTaskTimeout",
+    "SddcManagerTaskWaitError",
     "SddcManagerTlsError",
     "SddcManagerUnreachableError",
     "VcfError",
     "VcfProviderError",
     "__version__",
+    "wait_for_task",
 ]
 
 

@@ -2,98 +2,90 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from datetime import datetime, timedelta, timezone
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
 
-from vcf_provider import clock, inputs
+from vcf_provider import credentials, inputs
+from vcf_provider.auth_session import AuthSession, requests_verify
 from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.errors import SddcManagerApiError, VcfProviderError
+from vcf_provider.renewal import TokenRenewer
+
+logger = logging.getLogger("vcf_provider.auth")
 
 _RETRIED = "_vcf_provider_retried_after_401"
-_pem_files: dict[str, str] = {}
-_pem_lock = threading.Lock()
-
-
-def _remove(path: str) -> None:
-    import contextlib
-    import os
-
-    with contextlib.suppress(OSError):
-        os.remove(path)
-
-
-def _pem_file(pem: str) -> str:
-    """A private file holding `pem` (requests wants a path), removed when the process exits."""
-    with _pem_lock:
-        path = _pem_files.get(pem)
-        if path is None:
-            import atexit
-            import os
-            import tempfile
-
-            handle, path = tempfile.mkstemp(prefix="vcf-ca-", suffix=".pem")
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(pem)
-            atexit.register(_remove, path)
-            _pem_files[pem] = path
-        return path
-
-
-class _PinnedVerifySession(requests.Session):
-    """A session whose `verify` wins over REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (which plain
-    requests lets replace a session's CA), so SDDC Manager's CA stays the one trusted."""
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None:
-            settings["verify"] = self.verify
-        return settings
+_CREDENTIALS_HINT = (
+    "pass username= and password=, or api_key=, or id_token= (VCF 9's identity broker), exactly one"
+)
 
 
 class SddcManagerAuth(AuthBase):
     """Authenticates ``requests`` calls to SDDC Manager with an access token it renews itself.
 
-    For code that calls SDDC Manager again later (a downstream dynamic provider's update and
-    delete, a script, a long apply), where an ``access_token`` taken as an input would have expired::
+    For code that calls SDDC Manager later or for hours (a downstream dynamic provider's update and
+    delete, a script, waiting for a workload domain), where an ``access_token`` taken once would
+    have expired::
 
-        import requests
-        from vcf_provider import SddcManagerAuth
+        from vcf_provider import SddcManagerAuth, wait_for_task
+
+        with SddcManagerAuth.from_credentials(host, username=user, password=password) as auth:
+            with auth.session() as session:
+                task = session.post(auth.base_url + "/v1/domains", json=spec).json()
+            wait_for_task(auth, task["id"])
+
+    Or from a refresh token you already have (``AccessTokenPair.refresh_token``)::
 
         auth = SddcManagerAuth("sddc-manager.example.com", refresh_token, ca_bundle="/etc/vcf/ca.pem")
-        with auth.session() as session:    # auth, and the same CAs for requests' own TLS check
-            session.get(auth.base_url + "/v1/sddc-managers").raise_for_status()
 
-    (Or set ``session.auth = auth`` and ``session.verify`` on a session of your own.)
+    **Renewal** (as botocore's refreshable credentials): a token is used until
+    ``renew_before_seconds`` (default 300) before it expires. In that advisory window one thread
+    refreshes while the others keep using the current token without waiting; if that refresh
+    fails, the current token is kept and the failure is logged once (logger ``vcf_provider.auth``).
+    In the last 60 s (or half the advisory window, when shorter) every caller waits for one
+    shared refresh. A window as long as the token's life is halved, with one warning. Lifetimes
+    come from the token's own ``exp - iat``, measured on this machine's monotonic clock.
 
-    - Before each request it attaches ``Authorization: Bearer <access token>``, refreshing the
-      token first (``PATCH /v1/tokens/access-token/refresh``) when there is none yet or it expires
-      within ``renew_before_seconds`` (measured as ``RefreshedAccessToken`` does, on this
-      machine's clock from the token's own lifetime).
-    - A 401 answer makes it refresh once and send the request again (bodies given as bytes or text).
-    - One instance may be shared between threads: they wait for a single refresh.
-    - It attaches the token only to requests for ``host``; a request elsewhere raises ValueError,
-      so the token never reaches another server.
-    - It cannot be pickled, so it never lands in Pulumi state: build it inside your provider's
-      methods from their inputs, not in the program.
+    **A 401 answer** from ``host`` makes it refresh once and send the request again (bodies given as
+    bytes or text); a second 401 is returned.
+
+    **The token goes only to** ``host`` **over https**: a request anywhere else raises ValueError; a
+    401 from another server (after a redirect in your own session) is left alone; ``session()``
+    follows no redirect at all.
+
+    **An expired refresh token**: an auth made by ``from_credentials`` logs in again, once per such
+    answer; one made from a refresh token raises ``SddcManagerApiError`` (the hint says how to get
+    a new one).
+
+    ``close()`` (or leaving ``with auth:``) revokes the refresh token that ``from_credentials``
+    created; it never revokes a refresh token you passed in. Neither the tokens nor a password
+    appear in its ``repr``, in its errors or in its log lines, and it cannot be pickled, so it
+    never lands in Pulumi state: build it inside your provider's methods from their inputs.
 
     Args:
         host: SDDC Manager's FQDN, ``host:port`` or ``https://`` URL, as for ``RefreshedAccessToken``.
         refresh_token: A refresh token id, e.g. ``AccessTokenPair.refresh_token`` passed to your resource.
         ca_bundle: The CAs to trust: a PEM file's path or PEM text. Default: the system's. The
             refresh uses it, and so does ``session()``.
-        allow_unverified_tls: Skip TLS verification for the refresh (labs only).
-        timeout_seconds, max_retries: For each refresh, as for ``RefreshedAccessToken``.
-        renew_before_seconds: Refresh this long before the access token expires. Default 300.
+        allow_unverified_tls: Skip TLS verification (labs only).
+        timeout_seconds, max_retries: For each token call, as for ``RefreshedAccessToken``.
+        renew_before_seconds: The advisory window: refresh this long before the token expires.
+        clock: Seconds on a monotonic clock, for tests that move time (default ``time.monotonic``).
 
     Raises:
         ValueError: for bad arguments, naming the argument and the fix.
-        VcfProviderError: from a request, when the refresh fails (e.g. ``SddcManagerApiError``
+        VcfProviderError: from a request, when the token cannot be had (e.g. ``SddcManagerApiError``
             with a hint when SDDC Manager no longer knows the refresh token).
     """
+
+    _refresh_token: str | None
+    """The refresh token in use; None before a login (from_credentials) and after close()."""
 
     def __init__(
         self,
@@ -105,25 +97,84 @@ class SddcManagerAuth(AuthBase):
         timeout_seconds: float = inputs.DEFAULT_TIMEOUT_SECONDS,
         max_retries: int = inputs.DEFAULT_MAX_RETRIES,
         renew_before_seconds: float = inputs.DEFAULT_RENEW_BEFORE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        given = {
-            inputs.HOST: host,
-            inputs.CA_BUNDLE: ca_bundle,
-            inputs.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-            inputs.TIMEOUT_SECONDS: timeout_seconds,
-            inputs.MAX_RETRIES: max_retries,
-            inputs.RENEW_BEFORE_SECONDS: renew_before_seconds,
-            inputs.REFRESH_TOKEN: refresh_token,
-        }
-        problems = [failure.reason for failure in inputs.check(given)]
-        if problems:
-            raise ValueError("SddcManagerAuth: " + "; ".join(problems))
-        self._settings: ConnectionSettings = inputs.connection_settings(given)
+        self._setup(
+            {
+                inputs.HOST: host,
+                inputs.CA_BUNDLE: ca_bundle,
+                inputs.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
+                inputs.TIMEOUT_SECONDS: timeout_seconds,
+                inputs.MAX_RETRIES: max_retries,
+                inputs.RENEW_BEFORE_SECONDS: renew_before_seconds,
+                inputs.REFRESH_TOKEN: refresh_token,
+            },
+            clock,
+        )
         self._refresh_token = refresh_token
-        self._renew_before = timedelta(seconds=renew_before_seconds)
-        self._lock = threading.Lock()
-        self._access_token: str | None = None
-        self._received_at = datetime.min.replace(tzinfo=timezone.utc)
+
+    def _setup(
+        self, given: dict[str, Any], clock: Callable[[], float], what: str = "SddcManagerAuth"
+    ) -> None:
+        failures = inputs.check(given) if inputs.REFRESH_TOKEN in given else inputs.check_connection(given)
+        if failures:
+            raise ValueError(f"{what}: " + "; ".join(failure.reason for failure in failures))
+        self._settings: ConnectionSettings = inputs.connection_settings(given)
+        self._refresh_token = None
+        self._login: dict[str, str] | None = None
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._renewer = TokenRenewer(
+            self._fetch, renew_before_seconds=float(given[inputs.RENEW_BEFORE_SECONDS]), clock=clock
+        )
+
+    @classmethod
+    def from_credentials(
+        cls,
+        host: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        api_key: str | None = None,
+        id_token: str | None = None,
+        ca_bundle: str | None = None,
+        allow_unverified_tls: bool = False,
+        timeout_seconds: float = inputs.DEFAULT_TIMEOUT_SECONDS,
+        max_retries: int = inputs.DEFAULT_MAX_RETRIES,
+        renew_before_seconds: float = inputs.DEFAULT_RENEW_BEFORE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> SddcManagerAuth:
+        """An auth that logs in (``POST /v1/tokens``) on first use and renews from that token pair.
+
+        Exactly one way to log in: ``username`` and ``password``, ``api_key``, or ``id_token``.
+        When SDDC Manager no longer knows the pair's refresh token (expired after about 24 h, or
+        revoked), it logs in again, once per such answer. ``close()`` revokes the refresh token
+        it holds. The other arguments are as for the constructor.
+        """
+        values = {
+            credentials.USERNAME: username,
+            credentials.PASSWORD: password,
+            credentials.API_KEY: api_key,
+            credentials.ID_TOKEN: id_token,
+        }
+        problems = [reason for _name, reason in credentials.problems(values, _CREDENTIALS_HINT)]
+        if problems:
+            raise ValueError("SddcManagerAuth.from_credentials: " + "; ".join(problems))
+        auth = cls.__new__(cls)
+        auth._setup(
+            {
+                inputs.HOST: host,
+                inputs.CA_BUNDLE: ca_bundle,
+                inputs.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
+                inputs.TIMEOUT_SECONDS: timeout_seconds,
+                inputs.MAX_RETRIES: max_retries,
+                inputs.RENEW_BEFORE_SECONDS: renew_before_seconds,
+            },
+            clock,
+            "SddcManagerAuth.from_credentials",
+        )
+        auth._login = credentials.login_body(values)
+        return auth
 
     @property
     def base_url(self) -> str:
@@ -131,41 +182,63 @@ class SddcManagerAuth(AuthBase):
         return self._settings.base_url
 
     def access_token(self) -> str:
-        """A valid access token, refreshed first when it is missing or about to expire.
+        """A valid access token, renewed first when due.
 
         For calls made without ``requests`` (another HTTP library, a CLI): keep it for one call only.
         """
-        return self._current_token(stale=None)
+        return self._token()
 
     def session(self) -> requests.Session:
-        """A ``requests.Session`` that uses this auth and trusts the same CAs (PEM text included).
+        """A ``requests.Session`` that uses this auth, trusts the same CAs (PEM text included) and
+        follows no redirects (one raises ``SddcManagerRedirectError``).
 
         Close it when done (``with auth.session() as session: ...``).
         """
-        session = _PinnedVerifySession()
+        session = AuthSession()
         session.auth = self
-        session.verify = self._requests_verify()
+        session.verify = requests_verify(self._settings)
         session.headers["Accept"] = "application/json"
         return session
 
-    def _requests_verify(self) -> bool | str:
-        ca_bundle = self._settings.ca_bundle
-        if not self._settings.verify:
-            return False
-        if ca_bundle is None:
-            return True
-        if "-----BEGIN" not in ca_bundle:
-            return ca_bundle
-        return _pem_file(ca_bundle)
+    def close(self) -> None:
+        """Revokes the refresh token that ``from_credentials`` logged in for (none otherwise);
+        afterwards the auth refuses to give tokens. Safe to call twice.
+
+        Raises:
+            VcfProviderError: when the revoke fails; the token then expires on its own (about 24 h).
+        """
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._renewer.forget()
+            owned, self._refresh_token = (self._refresh_token if self._login else None), None
+            self._login = None
+        if owned:
+            with SddcManagerClient(self._settings, warn_unverified=False) as client:
+                client.revoke_refresh_token(owned)
+
+    def __enter__(self) -> SddcManagerAuth:
+        return self
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:  # an error is already on its way out: a failed revoke must not replace it
+            self.close()
+        except VcfProviderError as error:
+            logger.warning("%r: revoking the refresh token failed: %s", self, str(error).splitlines()[0])
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         self._require_same_server(request.url)
-        request.headers["Authorization"] = f"Bearer {self._current_token(stale=None)}"
+        request.headers["Authorization"] = f"Bearer {self._token()}"
         request.register_hook("response", self._retry_after_401)  # type: ignore[no-untyped-call]
         return request
 
     def __repr__(self) -> str:
-        return f"SddcManagerAuth({self.base_url!r})"
+        how = ", from credentials" if self._login is not None else ""
+        return f"SddcManagerAuth({self.base_url!r}{how})"
 
     def __reduce__(self) -> Any:
         raise TypeError(
@@ -174,46 +247,76 @@ class SddcManagerAuth(AuthBase):
             "provider's create/update/delete from their inputs instead."
         )
 
-    def _current_token(self, stale: str | None) -> str:
-        """The access token to use; refreshed when due, or when it is still `stale` (rejected)."""
-        with self._lock:
-            now = datetime.now(timezone.utc)
-            token = self._access_token
-            if (
-                token is None
-                or token == stale
-                or clock.renewal_due(token, self._received_at, self._renew_before, now)
-            ):
-                with SddcManagerClient(self._settings) as client:
-                    token = client.refresh_access_token(self._refresh_token)
-                self._access_token, self._received_at = token, datetime.now(timezone.utc)
-            return token
+    # -- tokens -------------------------------------------------------------------------------
+    def _token(self, rejected: str | None = None) -> str:
+        if self._closed:
+            raise VcfProviderError(f"{self!r} is closed: make a new one to call SDDC Manager again")
+        return self._renewer.token(rejected)
 
-    def _require_same_server(self, url: str | None) -> None:
+    def _fetch(self) -> str:
+        """A new access token: a refresh, or a login when there is no usable refresh token."""
+        with SddcManagerClient(self._settings, warn_unverified=False) as client:
+            if self._refresh_token is None:
+                return self._log_in(client)
+            try:
+                return client.refresh_access_token(self._refresh_token)
+            except SddcManagerApiError as error:
+                if not (error.refresh_token_unknown and self._login is not None):
+                    raise
+                logger.warning(
+                    "%r: SDDC Manager no longer knows the refresh token (HTTP %s); logging in again",
+                    self,
+                    error.status,
+                )
+                self._refresh_token = None
+                return self._log_in(client)
+
+    def _log_in(self, client: SddcManagerClient) -> str:
+        if self._login is None:
+            raise VcfProviderError(f"{self!r} is closed: make a new one to call SDDC Manager again")
+        access_token, refresh_token = client.create_token_pair(self._login)
+        self._refresh_token = refresh_token
+        return access_token
+
+    # -- where the token may go ---------------------------------------------------------------
+    def _is_for_host(self, url: str | None) -> bool:
         wanted = urlsplit(self.base_url)
         given = urlsplit(url or "")
-        if given.scheme != "https" or inputs.base_url(given.netloc) != f"https://{wanted.netloc}":
-            shown = f"{given.scheme}://{given.netloc}" if given.netloc else repr(url)
-            raise ValueError(
-                f"SddcManagerAuth for {self.base_url} was asked to authenticate a request to {shown}; "
-                "it only sends its token to that SDDC Manager over https. Use a session per manager."
-            )
+        if given.scheme != "https" or not given.netloc:
+            return False
+        try:
+            return inputs.base_url(given.netloc) == f"https://{wanted.netloc}"
+        except ValueError:
+            return False
+
+    def _require_same_server(self, url: str | None) -> None:
+        if self._is_for_host(url):
+            return
+        given = urlsplit(url or "")
+        shown = f"{given.scheme}://{given.hostname or ''}" if given.netloc else "a URL without a host"
+        if given.port:
+            shown += f":{given.port}"
+        raise ValueError(
+            f"SddcManagerAuth for {self.base_url} was asked to authenticate a request to {shown}; "
+            "it only sends its token to that SDDC Manager over https. Use a session per manager."
+        )
 
     def _retry_after_401(self, response: requests.Response, **send_options: Any) -> requests.Response:
         request = response.request
         if response.status_code != 401 or getattr(request, _RETRIED, False):
             return response
+        # After a redirect, `request` may be for another server: it never gets the token.
+        if not self._is_for_host(request.url) or response.connection is None:
+            return response
         if request.body is not None and not isinstance(request.body, (bytes, str)):
             return response  # a stream cannot be sent twice
         used = str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
-        token = self._current_token(stale=used)
+        token = self._token(rejected=used)
         response.content  # noqa: B018 - read the body so the connection goes back to the pool
         response.close()
         again = request.copy()
         setattr(again, _RETRIED, True)
         again.headers["Authorization"] = f"Bearer {token}"
-        if response.connection is None:
-            return response
         retried: requests.Response = response.connection.send(again, **send_options)
         retried.history.append(response)
         retried.request = again

@@ -134,7 +134,13 @@ class SddcManagerClient:
         """PATCH /v1/tokens/access-token/refresh with the raw refresh token id; returns the JWT."""
         action = "refreshing the access token"
         answer = self._send_refresh(action, refresh_token)
-        self._raise_for_status(action, answer, secrets=(refresh_token,), hint=_refresh_hint(answer))
+        self._raise_for_status(
+            action,
+            answer,
+            secrets=(refresh_token,),
+            hint=_refresh_hint(answer),
+            refresh_token_unknown=refresh_token_rejected(answer),
+        )
         return parse_access_token(answer.body, answer.content_type, secrets=(refresh_token,))
 
     def refresh_token_works(self, refresh_token: str) -> bool:
@@ -274,6 +280,7 @@ class SddcManagerClient:
         *,
         secrets: tuple[str, ...],
         hint: str | None = None,
+        refresh_token_unknown: bool = False,
     ) -> None:
         method, url = answer.method, answer.url
         if 300 <= answer.status < 400:
@@ -310,6 +317,7 @@ class SddcManagerClient:
             body_length=len(answer.body),
             hint=hint,
             secrets=secrets,
+            refresh_token_unknown=refresh_token_unknown,
         )
 
 

@@ -240,6 +240,7 @@ class SddcManagerApiError(VcfProviderError):
         body_length: int | None = None,
         hint: str | None = None,
         secrets: Iterable[str] = (),
+        refresh_token_unknown: bool = False,
     ) -> None:
         self.action = action
         self.method = method
@@ -249,6 +250,8 @@ class SddcManagerApiError(VcfProviderError):
         self.error = error
         self.content_type = content_type
         self.hint = hint
+        self.refresh_token_unknown = refresh_token_unknown
+        """True when the answer says SDDC Manager no longer knows the refresh token sent."""
         lines = [f"{action} failed: HTTP {status} {reason} from {method} {url}".rstrip()]
         if error is not None:
             lines.extend(_bounded(render_vcf_error(error)))
@@ -279,6 +282,66 @@ class SddcManagerRedirectError(VcfProviderError):
 
 class InvalidTokenResponseError(VcfProviderError):
     """SDDC Manager answered 2xx, but the body is not a usable access token."""
+
+
+class SddcManagerTaskFailed(VcfProviderError):
+    """A task SDDC Manager ran ended FAILED or CANCELLED; `str()` has its name, id, status and errors."""
+
+    def __init__(self, task: Mapping[str, Any], secrets: Iterable[str] = ()) -> None:
+        secrets = tuple(secrets)
+        task = redact_document(dict(task), secrets)
+        self.task = task
+        """The last task document, as `GET /v1/tasks/{id}` answered it (secrets redacted)."""
+        self.task_id = str(task.get("id", "?"))
+        self.status = str(task.get("status", "?"))
+        self.errors = tuple(
+            e for e in (parse_vcf_error(item) for item in _listed(task.get("errors"))) if e is not None
+        )
+        """The task's `errors[]`, parsed as VCF `Error`s."""
+        name = _clip(str(task.get("name") or task.get("type") or "task"), 200)
+        lines = [f"SDDC Manager task {name!r} ({self.task_id}) ended {self.status}"]
+        for index, error in enumerate(self.errors, 1):
+            lines.append(f"  error {index}:")
+            lines.extend(render_vcf_error(error, "    "))
+        failed = [
+            f"{sub.get('name') or sub.get('description') or '?'}: {sub.get('status')}"
+            for sub in _listed(task.get("subTasks"))
+            if isinstance(sub, dict) and str(sub.get("status", "")).upper() in ("FAILED", "CANCELLED")
+        ]
+        if failed:
+            lines.append("  failed sub-tasks: " + _clip("; ".join(failed)))
+        if not self.errors:
+            lines.append("  SDDC Manager gave no error details: see the task in the SDDC Manager UI")
+        if task.get("isRetryable") is True:
+            lines.append(
+                f"  hint: the task can be retried: PATCH /v1/tasks/{self.task_id}, or Retry in the UI"
+            )
+        super().__init__(redact("\n".join(_bounded(lines)), secrets))
+
+
+class SddcManagerTaskWaitError(VcfProviderError):
+    """Waiting for a task stopped before the task ended; the task may still be running on SDDC Manager."""
+
+    def __init__(self, task_id: str, first_line: str, last_status: str | None, detail: str = "") -> None:
+        self.task_id = task_id
+        self.last_status = last_status
+        """The status of the last successful poll, if any."""
+        lines = [first_line]
+        if detail:
+            lines.extend(f"  {line}" for line in detail.splitlines())
+        lines.append(
+            f"  hint: the task may still be running on SDDC Manager: look at GET /v1/tasks/{task_id} or "
+            "the UI before starting it again, and wait for it again with wait_for_task"
+        )
+        super().__init__("\n".join(lines))
+
+
+class SddcManagerTaskTimeout(SddcManagerTaskWaitError):
+    """Waiting for a task ran out of time (`timeout_seconds`)."""
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value[:MAX_ITEMS]) if isinstance(value, list) else []
 
 
 def redact_document(document: Any, secrets: Iterable[str] = ()) -> Any:

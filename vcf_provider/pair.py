@@ -9,7 +9,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from vcf_provider import defaults, inputs, notices
-from vcf_provider.pair_provider import API_KEY, ID_TOKEN, PASSWORD, USERNAME, AccessTokenPairProvider
+from vcf_provider.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
+from vcf_provider.pair_provider import AccessTokenPairProvider
 from vcf_provider.provider import ACCESS_TOKEN, CLOCK_SKEW_SECONDS, CREATED_AT, EXPIRES_AT
 
 

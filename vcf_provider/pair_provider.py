@@ -8,7 +8,8 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from vcf_provider import clock, inputs
+from vcf_provider import clock, credentials, inputs
+from vcf_provider.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
 from vcf_provider.inputs import REFRESH_TOKEN
 from vcf_provider.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
 from vcf_provider.plain_errors import RESOURCE_URN
@@ -21,11 +22,6 @@ from vcf_provider.provider import (
     stored_inputs,
     token_outputs,
 )
-
-USERNAME = "username"
-PASSWORD = "password"  # noqa: S105 - a property name
-API_KEY = "api_key"
-ID_TOKEN = "id_token"  # noqa: S105 - a property name
 
 #: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
 REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, ID_TOKEN, inputs.TRIGGERS)
@@ -51,46 +47,23 @@ CREDENTIALS_HINT = (
 )
 
 
-def _given(news: dict[str, Any], key: str) -> bool:
-    value = news.get(key)
+def _given(value: Any) -> bool:
     return inputs.is_unknown(value) or (isinstance(value, str) and value != "")
 
 
 def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
-    """Exactly one way to log in: username and password, an API key, or an identity broker id token.
+    """Exactly one way to log in (see `vcf_provider.credentials`).
 
     No failure names `password`, `api_key` or `id_token`: the engine would print the property's value.
     """
-    has_user, has_password = _given(news, USERNAME), _given(news, PASSWORD)
-    methods = [
-        name
-        for name, given in (
-            ("username and password", has_user or has_password),
-            ("api_key", _given(news, API_KEY)),
-            ("id_token", _given(news, ID_TOKEN)),
-        )
-        if given
+    return [
+        CheckFailure(name, reason) for name, reason in credentials.problems(news, CREDENTIALS_HINT, _given)
     ]
-    if len(methods) > 1:
-        return [CheckFailure("", f"give one way to log in, not {' and '.join(methods)}: {CREDENTIALS_HINT}")]
-    if not methods:
-        return [CheckFailure("", f"no credentials: {CREDENTIALS_HINT}")]
-    if methods[0] != "username and password":
-        return []
-    if not has_user:
-        return [CheckFailure(USERNAME, f"username is missing: {CREDENTIALS_HINT}")]
-    if not has_password:
-        return [CheckFailure("", f"password is missing for this username: {CREDENTIALS_HINT}")]
-    return []
 
 
 def login_body(props: dict[str, Any]) -> dict[str, str]:
     """The TokenCreationSpec for the one login method the (checked) inputs give."""
-    if _given(props, API_KEY):
-        return {"apiKey": str(props[API_KEY])}
-    if _given(props, ID_TOKEN):
-        return {"idToken": str(props[ID_TOKEN])}
-    return {"username": str(props[USERNAME]), "password": str(props[PASSWORD])}
+    return credentials.login_body(props)
 
 
 def rotation_due(olds: dict[str, Any], news: dict[str, Any], now: datetime | None = None) -> bool:
@@ -140,9 +113,8 @@ class AccessTokenPairProvider(TokenProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vcf_provider.client import SddcManagerClient  # the program process never needs it
 
-        credentials = login_body(props)
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
-            access_token, refresh_token = client.create_token_pair(credentials)
+            access_token, refresh_token = client.create_token_pair(login_body(props))
         outputs = {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}
         return CreateResult(uuid.uuid4().hex, outputs)
 

@@ -2,6 +2,7 @@
 
 import pulumi
 from sddc_info import SddcManagers
+from workload_domain import WorkloadDomain
 
 from vcf_provider import AccessTokenPair, RefreshedAccessToken
 
@@ -21,3 +22,14 @@ managers = SddcManagers(
     ca_bundle=config.get("caBundle"),
 )
 pulumi.export("managers", managers.managers)
+
+# Runs for a long time in its create (one to two hours on a real manager): the token renews itself.
+domain = WorkloadDomain(
+    "wld-01",
+    host=pair.host,
+    refresh_token=pair.refresh_token,
+    ca_bundle=config.get("caBundle"),
+    domain_name="wld-01",
+    poll_seconds=pulumi.Config().get_float("pollSeconds"),
+)
+pulumi.export("domain_task", domain.task_id)

@@ -54,22 +54,31 @@ def test_the_demo_runs_end_to_end_without_printing_a_token(pulumi_cli: str) -> N
     assert not (REPO_ROOT / "Pulumi.demo.yaml").exists(), "the demo leaves no stack config behind"
 
 
-def test_downstream_example_calls_the_api_again_at_delete_after_its_access_token_expired(
+def test_downstream_example_waits_for_a_long_task_and_calls_the_api_again_after_its_token_expired(
     project_stack: ProjectStack, pulumi_cli: str
 ) -> None:
+    # 2 s access tokens and a domain task of 6 polls 0.5 s apart: tokens expire in the middle of the wait.
     with SddcManagerEmulator(token_lifetime_seconds=2) as sddc_manager:
+        sddc_manager.domain_task_polls = 6
         stack = project_stack(EXAMPLES / "downstream")
         stack.set_config("vcf:host", sddc_manager.url)
         stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
         stack.set_config("vcf:username", DEFAULT_USERNAME)
         stack.set_config("vcf:password", DEFAULT_PASSWORD, secret=True)
+        stack.set_config("pollSeconds", "0.5")
 
-        stack.up()
+        result = stack.up()
 
         assert stack.outputs()["managers"] == [{"fqdn": "sddc-manager.vcf.test", "version": "9.0.2.0"}]
         (downstream,) = stack.resources("pulumi-python:dynamic/vcf-example:SddcManagers")
         assert "ciphertext" in downstream["inputs"]["refresh_token"]
         assert "access_token" not in downstream["inputs"]
+        task_id = stack.outputs()["domain_task"]
+        polls = [r for r in sddc_manager.requests if r.path == f"/v1/tasks/{task_id}"]
+        assert len(polls) == 7
+        assert len({r.headers["Authorization"] for r in polls}) >= 2, "the token was renewed during the wait"
+        assert "wld-01: task IN_PROGRESS, now: Validate input" in result.output
+        assert "wld-01: task SUCCESSFUL" in result.output
         created_with = sddc_manager.issued_access_tokens[-1]
         wait_until(lambda: not sddc_manager.access_token_is_valid(created_with))
         sddc_manager.clear_log()
@@ -77,8 +86,10 @@ def test_downstream_example_calls_the_api_again_at_delete_after_its_access_token
         stack.destroy()
 
         gets = [r for r in sddc_manager.requests if r.path == "/v1/sddc-managers"]
+        # Answered 200 (the delete succeeded) with a token fetched after the old one had expired.
         assert [r.method for r in gets] == ["GET"], "delete called the API once"
-        assert sddc_manager.access_token_is_valid(gets[0].headers["Authorization"].removeprefix("Bearer "))
+        assert sddc_manager.count("PATCH", "/v1/tokens/access-token/refresh") >= 1
+        assert sddc_manager.count("DELETE", "/v1/domains/" + task_id) == 1, "the domain's delete task ran"
         assert sddc_manager.live_refresh_tokens == [], "the pair was revoked"
         audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
 

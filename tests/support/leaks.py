@@ -51,6 +51,7 @@ def find_leaks(artifacts: dict[str, str], secrets: Iterable[str]) -> list[str]:
 
 def assert_no_leaks(artifacts: dict[str, str], secrets: Iterable[str]) -> None:
     """Fails (without echoing any secret) when a secret appears in any artifact."""
+    __tracebackhide__ = True  # pytest would show this frame's arguments: the secrets themselves
     secrets = [s for s in secrets if s]
     assert secrets, "the leak audit needs at least one secret to look for"
     leaks = find_leaks(artifacts, secrets)

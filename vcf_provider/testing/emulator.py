@@ -15,10 +15,11 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
 from vcf_provider.testing.server import make_server
+from vcf_provider.testing.tasks import TaskBook
 
 DEFAULT_USERNAME = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
@@ -96,6 +97,10 @@ class SddcManagerEmulator:
         self._stopping = threading.Event()
         self._connections_accepted = 0
         self._hung_requests_closed: list[float] = []
+        self.domain_task_polls = 3
+        """Polls before a task started by POST /v1/domains or DELETE /v1/domains/{id} ends."""
+        self.tasks = TaskBook()
+        """The tasks `GET /v1/tasks/{id}` serves; add them with `add_task`."""
 
         self._own_state_dir = None
         if state_dir is None:
@@ -126,7 +131,10 @@ class SddcManagerEmulator:
         return f"https://{host}:{self.port}"
 
     def start(self) -> SddcManagerEmulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sddc-emulator", daemon=True)
+        # A short poll interval: stop() waits for the serving loop to notice, and tests stop many.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="sddc-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -267,6 +275,31 @@ class SddcManagerEmulator:
             return False
         now = time.time() + self.clock_offset_seconds
         return isinstance(claims, dict) and float(claims.get("exp", 0)) > now
+
+    # -- tasks -------------------------------------------------------------------------------
+    def add_task(
+        self,
+        name: str,
+        *,
+        polls_until_done: int = 0,
+        final: str = "SUCCESSFUL",
+        errors: Iterable[Mapping[str, Any]] = (),
+        task_type: str = "DOMAIN_CREATE",
+        subtasks: Iterable[str] = ("Validate input", "Deploy", "Configure"),
+    ) -> str:
+        """A task that `GET /v1/tasks/{id}` reports IN_PROGRESS for `polls_until_done` polls, then
+        `final` (``SUCCESSFUL``, ``FAILED``, ``CANCELLED``) with `errors` (VCF `Error` dicts, see
+        `vcf_error`). Returns its id. Polls need a valid bearer token; script failed polls with
+        ``script("GET", f"/v1/tasks/{id}", Fault.error(503), ...)``.
+        """
+        return self.tasks.add(
+            name,
+            polls_until_done=polls_until_done,
+            final=final,
+            errors=errors,
+            task_type=task_type,
+            subtasks=subtasks,
+        )
 
     # -- faults and the request log -------------------------------------------------------------
     def script(self, method: str, path: str, *faults: Fault) -> None:

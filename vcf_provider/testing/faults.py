@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import string
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,9 @@ class Fault:
 
     clock_offset_seconds: float = 0.0
     """Answer normally, with the token's iat/nbf/exp shifted by this much (a server clock that is off)."""
+
+    release: threading.Event | None = field(default=None, compare=False)
+    """Carry out the request, then hold the answer until this event is set (or the emulator stops)."""
 
     @classmethod
     def error(cls, status: int, payload: Any = None, **headers: str) -> Fault:
@@ -85,6 +89,14 @@ class Fault:
     def late(cls, delay_seconds: float) -> Fault:
         """The request is carried out at once; its answer leaves `delay_seconds` later."""
         return cls(process_first=True, delay_seconds=delay_seconds)
+
+    @classmethod
+    def held_until(cls, release: threading.Event) -> Fault:
+        """The request is carried out at once; its answer leaves when the test sets `release`.
+
+        For ordering tests without wall-clock sleeps: what else the server answers meanwhile.
+        """
+        return cls(process_first=True, release=release)
 
     @classmethod
     def skewed_clock(cls, offset_seconds: float) -> Fault:

@@ -10,8 +10,12 @@ import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
+
+TASKS_PREFIX = "/v1/tasks/"
+DOMAINS_PATH = "/v1/domains"
 
 if TYPE_CHECKING:
     from vcf_provider.testing.emulator import SddcManagerEmulator
@@ -103,12 +107,22 @@ class _Handler(BaseHTTPRequestHandler):
             ("DELETE", "/v1/tokens/refresh-token"): self._revoke,
             ("GET", "/v1/sddc-managers"): self._sddc_managers,
         }.get((method, path))
+        if route is None and method == "GET" and path.startswith(TASKS_PREFIX):
+            route = self._task
+        if route is None and method == "POST" and path == DOMAINS_PATH:
+            route = self._create_domain
+        if route is None and method == "DELETE" and path.startswith(DOMAINS_PATH + "/"):
+            route = self._delete_domain
         if route is None:
             self._json(404, vcf_error("NOT_FOUND", f"No API at {method} {path}.", "Check the URL."))
         else:
             route(body)
         if fault is not None and fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
             return
+        if fault is not None and fault.release is not None:
+            while not fault.release.wait(0.05):
+                if self.emulator._stopping.is_set():
+                    return
         self._write(self._answer, fault)
 
     # -- answers ---------------------------------------------------------------------------------
@@ -245,18 +259,66 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(204, b"", {})
 
-    def _sddc_managers(self, _body: bytes) -> None:
+    def _authorized(self) -> bool:
+        """True for a valid bearer token; otherwise answers 401 with a VCF Error."""
         authorization = self.headers.get("Authorization", "")
         token = authorization.removeprefix("Bearer ").strip()
-        if not authorization.startswith("Bearer ") or not self.emulator.access_token_is_valid(token):
+        if authorization.startswith("Bearer ") and self.emulator.access_token_is_valid(token):
+            return True
+        self._json(
+            401,
+            vcf_error(
+                "Unauthorized",
+                "The access token is missing, invalid or expired.",
+                "Refresh the access token and retry.",
+            ),
+        )
+        return False
+
+    def _task(self, _body: bytes) -> None:
+        if not self._authorized():
+            return
+        task_id = unquote(self.path.split("?", 1)[0][len(TASKS_PREFIX) :])
+        task = self.emulator.tasks.poll(task_id)
+        if task is None:
             self._json(
-                401,
-                vcf_error(
-                    "Unauthorized",
-                    "The access token is missing, invalid or expired.",
-                    "Refresh the access token and retry.",
-                ),
+                404,
+                vcf_error("TASK_NOT_FOUND", f"Task {task_id[:80]} not found.", "Check the task id."),
             )
+            return
+        self._json(200, task)
+
+    def _create_domain(self, body: bytes) -> None:
+        """POST /v1/domains: a workload domain is a long task; the answer is the task (202)."""
+        if not self._authorized():
+            return
+        try:
+            spec = json.loads(body)
+        except ValueError:
+            spec = None
+        name = spec.get("domainName") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or not name:
+            self._json(
+                400, vcf_error("DOMAIN_SPEC_INVALID", "domainName is missing.", "Send a DomainCreationSpec.")
+            )
+            return
+        self._start_task(f"Creating workload domain {name[:80]}", "DOMAIN_CREATE")
+
+    def _delete_domain(self, _body: bytes) -> None:
+        if not self._authorized():
+            return
+        domain_id = unquote(self.path.split("?", 1)[0][len(DOMAINS_PATH) + 1 :])
+        self._start_task(f"Deleting workload domain {domain_id[:80]}", "DOMAIN_DELETE")
+
+    def _start_task(self, name: str, task_type: str) -> None:
+        task_id = self.emulator.add_task(
+            name, polls_until_done=self.emulator.domain_task_polls, task_type=task_type
+        )
+        task = self.emulator.tasks.peek(task_id)
+        self._send(202, json.dumps(task).encode(), {"Location": f"{TASKS_PREFIX}{task_id}"})
+
+    def _sddc_managers(self, _body: bytes) -> None:
+        if not self._authorized():
             return
         self._json(
             200,
