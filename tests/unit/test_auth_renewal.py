@@ -73,14 +73,19 @@ def test_in_the_advisory_window_one_thread_refreshes_while_the_others_are_served
         new = sddc_manager.issued_access_tokens[-1]
         return {f"Bearer {old}": "old", f"Bearer {new}": "new", None: "none"}.get(authorization, "other")
 
-    threads, results = in_threads(8, get)
+    # The first thread takes the refresh; once it is held at the manager, seven more arrive.
+    first, results = in_threads(1, get)
+    wait_until(lambda: sddc_manager.count(*REFRESH) == 2)
+    others, more = in_threads(7, get)
     try:
-        # Seven requests reach the manager, and are answered, while the refresh is held there.
-        wait_until(lambda: len(results) == 7)
+        # Their requests reach the manager, and are answered, while the refresh is still held there.
+        wait_until(lambda: len(more) == 7)
+        assert results == [], "the refreshing thread is still waiting"
     finally:
         release.set()
-        for thread in threads:
+        for thread in first + others:
             thread.join()
+    results += more
 
     order = [(r.method, name_of(r.headers.get("Authorization"))) for r in sddc_manager.requests[1:]]
     assert order == [("PATCH", "none")] + [("GET", "old")] * 7 + [("GET", "new")]
