@@ -7,12 +7,9 @@ import re
 import sys
 import threading
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
-
-from urllib3.exceptions import InsecureRequestWarning
 
 from vcf_provider import retry, transport
 from vcf_provider._version import __version__
@@ -53,6 +50,14 @@ NO_SUCH_API_HINT = (
 _NO_SUCH_API = re.compile(
     r"no (such )?(api|handler|endpoint|mapping|static resource)|api not found|page not found", re.IGNORECASE
 )
+_TOKEN_WORD = re.compile(r"token", re.IGNORECASE)
+_GONE_WORDS = re.compile(r"invalid|expired|revoked|not[ _-]?found|unknown|does not exist", re.IGNORECASE)
+REQUEST_REFUSED_HINT = (
+    "SDDC Manager refused the request itself, not the refresh token: the token is kept and nothing "
+    "was logged in again. A proxy or load balancer that rewrites request bodies causes this; check "
+    "that host reaches SDDC Manager directly, and quote the referenceToken to VMware support if it "
+    "persists."
+)
 CA_BUNDLE_HINT = (
     "SDDC Manager's certificate is not trusted by this machine. Set ca_bundle (stack config "
     "vcf:caBundle or VCF_CA_BUNDLE) to a PEM file holding the CA that signed it; "
@@ -61,6 +66,11 @@ CA_BUNDLE_HINT = (
 HOSTNAME_HINT = (
     "the certificate does not name the host you connect to. Use the FQDN on SDDC Manager's "
     "certificate as host (not its IP address or an alias)."
+)
+EXPIRED_CERTIFICATE_HINT = (
+    "SDDC Manager's certificate is outside its validity period by this machine's clock: renew the "
+    "manager's certificate (SDDC Manager > Security > Certificate Management), or, if it is still "
+    "valid, correct this machine's clock (NTP). A CA bundle does not help here."
 )
 PLAIN_HTTP_HINT = (
     "something on that port speaks plain HTTP, not HTTPS. Check the port in host: SDDC Manager "
@@ -116,10 +126,8 @@ class SddcManagerClient:
     def __init__(self, settings: ConnectionSettings, *, warn_unverified: bool = True) -> None:
         """`warn_unverified=False` when the caller warns itself (the resources do, in the program)."""
         self.settings = settings
-        if not settings.verify:
-            _silence_urllib3_warning()
-            if warn_unverified:
-                _warn_unverified(settings.base_url)
+        if not settings.verify and warn_unverified:
+            _warn_unverified(settings.base_url)
 
     def __enter__(self) -> SddcManagerClient:
         return self
@@ -146,8 +154,9 @@ class SddcManagerClient:
     def refresh_token_works(self, refresh_token: str) -> bool:
         """One refresh, to learn whether SDDC Manager still accepts `refresh_token`.
 
-        False when it answers that the token is unknown, expired or revoked (400 or 404); raises
-        for anything else (unreachable, 5xx, a URL with no token API), since then nobody knows.
+        False when it answers that the token is unknown, expired or revoked (`refresh_token_rejected`);
+        raises for anything else (unreachable, 5xx, another 400, a URL with no token API), since
+        then nobody knows.
         """
         action = "checking the refresh token"
         answer = self._send_refresh(action, refresh_token)
@@ -195,11 +204,12 @@ class SddcManagerClient:
         return token, refresh_id
 
     def revoke_refresh_token(self, refresh_token: str) -> bool:
-        """DELETE /v1/tokens/refresh-token; True when revoked, False when it was already gone (404)."""
+        """DELETE /v1/tokens/refresh-token; True when revoked, False when SDDC Manager already did not
+        know it (by `refresh_token_rejected`'s rule)."""
         action = "revoking the refresh token"
         secrets = (refresh_token,)
         answer = self._call(action, "DELETE", REVOKE_PATH, refresh_token.encode(), secrets, repeatable=True)
-        if answer.status == 404 and not no_such_api(answer):
+        if refresh_token_rejected(answer):
             return False
         hint = NO_SUCH_API_HINT if no_such_api(answer) else None
         self._raise_for_status(action, answer, secrets=secrets, hint=hint)
@@ -338,14 +348,35 @@ def no_such_api(answer: Answer) -> bool:
 
 
 def refresh_token_rejected(answer: Answer) -> bool:
-    """True when a refresh's answer says SDDC Manager does not know the refresh token (any more)."""
-    return answer.status == 400 or (answer.status == 404 and not no_such_api(answer))
+    """The one rule for "SDDC Manager no longer knows this refresh token" (read, refresh, revoke).
+
+    Only answers that say so count: a 404 for the token (not for a missing API), or a 400 whose
+    errorCode or message speaks of the token being invalid, expired, revoked or not found. Any
+    other 400 (a malformed body, a proxy's rewrite) is about the request, not the token: the pair
+    is kept and the error gets its own hint.
+    """
+    if answer.status == 404:
+        return not no_such_api(answer)
+    if answer.status != 400:
+        return False
+    try:
+        document = json.loads(answer.text)
+    except ValueError:
+        return False
+    if not isinstance(document, dict):
+        return False
+    said = f"{document.get('errorCode', '')} {document.get('message', '')}"
+    return bool(_TOKEN_WORD.search(said) and _GONE_WORDS.search(said))
 
 
 def _refresh_hint(answer: Answer) -> str | None:
     if no_such_api(answer):
         return NO_SUCH_API_HINT
-    return UNKNOWN_REFRESH_ID_HINT if refresh_token_rejected(answer) else None
+    if refresh_token_rejected(answer):
+        return UNKNOWN_REFRESH_ID_HINT
+    if answer.status == 400:
+        return REQUEST_REFUSED_HINT
+    return None
 
 
 def _network_error(
@@ -357,14 +388,15 @@ def _network_error(
     repeatable: bool,
     secrets: tuple[str, ...],
 ) -> SddcManagerUnreachableError:
-    detail = redact(failure.detail, secrets)
+    detail = redact(failure.detail, secrets).rstrip(".")
     tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
-    if failure.kind in ("tls-verify", "tls-hostname", "plain-http"):
-        tls_hints = {
-            "tls-verify": CA_BUNDLE_HINT,
-            "tls-hostname": HOSTNAME_HINT,
-            "plain-http": PLAIN_HTTP_HINT,
-        }
+    tls_hints = {
+        "tls-verify": CA_BUNDLE_HINT,
+        "tls-hostname": HOSTNAME_HINT,
+        "tls-expired": EXPIRED_CERTIFICATE_HINT,
+        "plain-http": PLAIN_HTTP_HINT,
+    }
+    if failure.kind in tls_hints:
         return SddcManagerTlsError(
             f"{action} failed: TLS with {url} failed: {detail}.\n  hint: {tls_hints[failure.kind]}"
         )
@@ -384,13 +416,6 @@ def _snippet(body: bytes | str, secrets: tuple[str, ...] = ()) -> str:
     return " ".join(text.split())[:200]
 
 
-def _silence_urllib3_warning() -> None:
-    # Our own warning replaces urllib3's one per request. The filter is process-wide on purpose:
-    # warnings.catch_warnings is not thread-safe, and the engine calls us from several threads.
-    with _warned_lock:
-        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
-
-
 def _warn_unverified(base_url: str) -> None:
     with _warned_lock:
         if base_url in _warned_unverified:
@@ -408,7 +433,8 @@ def parse_access_token(
 ) -> str:
     """Reads an access token from a 2xx body: raw JWT text or a JSON string holding one."""
     try:
-        text = body.decode("utf-8").strip()
+        # utf-8-sig: a byte order mark some proxies and Windows tools prepend is not part of the token.
+        text = body.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         raise InvalidTokenResponseError(
             f"{action}: SDDC Manager answered 2xx with {len(body)} bytes that are not UTF-8 text "

@@ -33,22 +33,26 @@ def secret(explicit: Any, config_key: str, env_key: str) -> Any:
 
 
 def flag(explicit: Any, config_key: str, env_key: str) -> Any:
-    """A boolean input, looked up like `value`; an env value that is not a flag is passed on as text
-    so the provider's check names the problem."""
+    """A boolean input, looked up like `value`, with one rule for stack config and environment:
+    1/true/yes/on and 0/false/no/off (any case). Other text is passed on as it is, so the
+    provider's check names the problem."""
     if explicit is not None:
         return explicit
-    configured = _config().get_bool(config_key)
-    if configured is not None:
-        return configured
-    raw = os.environ.get(env_key, "").strip()
-    lowered = raw.lower()
-    if not raw:
-        return None
+    for raw in (_config().get(config_key), os.environ.get(env_key)):
+        text = (raw or "").strip()
+        if text:
+            return parse_flag(text)
+    return None
+
+
+def parse_flag(text: str) -> bool | str:
+    """True or False for a flag's usual spellings; anything else comes back unchanged."""
+    lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    return raw
+    return text
 
 
 def number(explicit: Any, default: float) -> Any:

@@ -267,6 +267,14 @@ class SddcManagerApiError(VcfProviderError):
             lines.append(f"  hint: {hint}")
         super().__init__(redact("\n".join(lines), secrets))
 
+    @classmethod
+    def with_note(cls, error: SddcManagerApiError, note: str) -> SddcManagerApiError:
+        """`error` with one more line, `  note: ...`, at its end."""
+        noted = cls.__new__(cls)
+        noted.__dict__.update(error.__dict__)
+        Exception.__init__(noted, f"{error}\n  note: {note}")
+        return noted
+
 
 class SddcManagerUnreachableError(VcfProviderError):
     """No usable HTTP answer: connection refused or dropped, DNS failure, or timeout."""

@@ -78,9 +78,12 @@ def base_url(host: str) -> str:
         port = parts.port
     except ValueError:
         raise ValueError(f"host {host!r} has a port that is not a number from 1 to 65535") from None
-    name = parts.hostname or ""
+    name = _ascii_host(parts.hostname or "")
     if not _is_host_name(name):
-        raise ValueError(f"host {host!r} does not name a valid host: write sddc-manager.example.com[:port]")
+        raise ValueError(
+            f"host {host!r} does not name a valid host: write sddc-manager.example.com[:port] "
+            "(an internationalized name may be given as is or in its punycode xn-- form)"
+        )
     # One spelling per manager (lower case, no default port, no trailing slash), so that spelling
     # `host` differently is no change to diff.
     name = name.lower().rstrip(".")
@@ -103,6 +106,16 @@ def same_host(old: Any, new: Any) -> bool:
         return base_url(old) == base_url(new)
     except ValueError:
         return False
+
+
+def _ascii_host(name: str) -> str:
+    """An internationalized name in its punycode (xn--) form, which DNS and certificates use."""
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return name  # not a valid IDN: the host check names the problem
 
 
 def _is_bare_ipv6(text: str) -> bool:
@@ -258,8 +271,10 @@ def check(news: Mapping[str, Any]) -> list[CheckFailure]:
 def _number_problem(number: _Number, value: Any) -> str | None:
     if isinstance(value, str):
         return f"is the text {value[:20]!r}, not a number: write it without quotes"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"is {type(value).__name__}, not a number"
+    if not math.isfinite(value):
+        return f"is {value}: it must be a finite number"
     if number.integer and value != int(value):
         return "is not a whole number"
     if number.name == TIMEOUT_SECONDS and value <= 0:

@@ -12,7 +12,7 @@ from vcf_provider import clock, credentials, inputs
 from vcf_provider.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
 from vcf_provider.inputs import REFRESH_TOKEN
 from vcf_provider.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
-from vcf_provider.plain_errors import RESOURCE_URN
+from vcf_provider.plain_errors import STATE_DELETE
 from vcf_provider.provider import (
     ACCESS_TOKEN,
     CLOCK_SKEW_SECONDS,
@@ -37,8 +37,11 @@ OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT, CREATED_AT, CLOCK_SKEW_SECON
 
 GONE_FOR_GOOD = (
     "if this SDDC Manager is gone for good, its refresh tokens went with it: remove the pair from "
-    f"state with `pulumi state delete '{RESOURCE_URN}'`, then run the command again "
-    "(`pulumi stack --show-urns` lists the URNs)."
+    f"state with {STATE_DELETE}, then run the command again."
+)
+REVOKE_KEEPS_FAILING = (
+    "the revoke kept failing on SDDC Manager's side: run the command again later. "
+    f"{GONE_FOR_GOOD[0].upper()}{GONE_FOR_GOOD[1:]}"
 )
 CREDENTIALS_HINT = (
     "set one way to log in: username and password (stack config vcf:username and secret vcf:password, "
@@ -158,7 +161,7 @@ class AccessTokenPairProvider(TokenProvider):
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
             return
-        from vcf_provider.errors import SddcManagerTlsError, SddcManagerUnreachableError
+        from vcf_provider.errors import SddcManagerApiError, SddcManagerTlsError, SddcManagerUnreachableError
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             try:
@@ -168,3 +171,8 @@ class AccessTokenPairProvider(TokenProvider):
                 if isinstance(error, SddcManagerTlsError):
                     raise
                 raise SddcManagerUnreachableError(f"{error}\n  note: {GONE_FOR_GOOD}") from None
+            except SddcManagerApiError as error:
+                if error.status < 500:
+                    raise
+                # The retries are spent: a manager that keeps failing may be broken for good.
+                raise SddcManagerApiError.with_note(error, REVOKE_KEEPS_FAILING) from None

@@ -8,21 +8,24 @@ hook is that one name: the host module's global `traceback` is replaced by a sta
 everything else (a bug keeps its traceback). When a future SDK is laid out differently the hook is
 not installed and output stays as the SDK makes it; tests/engine pin the behaviour.
 
-A message may name `RESOURCE_URN`; it is replaced by the URN of the resource whose operation
-failed, read from the host's gRPC request (the provider methods themselves are never given it).
-Where the request cannot be found the placeholder stays, with a hint on how to list URNs.
+A message may hold `STATE_DELETE`, which says how to forget a resource without naming it; the
+hook replaces it with the exact command for the resource whose operation failed, its URN read from
+the host's gRPC request (the provider methods themselves are never given it). Without the hook the
+message stays as written: readable, and never a literal placeholder.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import traceback
 from types import ModuleType
 from typing import Any
 
-#: Stands for the failing resource's URN in an error message.
-RESOURCE_URN = "<urn>"
+#: How an error tells to forget the failing resource; the hook swaps in the command with its URN.
+STATE_DELETE = "`pulumi state delete` with the pair's URN (`pulumi stack --show-urns` lists the URNs)"
+logger = logging.getLogger(__name__)
 
 _installed = False
 _lock = threading.Lock()
@@ -41,9 +44,9 @@ class _TracebackWithPlainErrors:
         error = sys.exc_info()[1]
         if isinstance(error, VcfProviderError):
             message = str(error)
-            if RESOURCE_URN in message:
+            if STATE_DELETE in message:
                 urn = _request_urn(error)
-                message = message.replace(RESOURCE_URN, urn) if urn else message
+                message = message.replace(STATE_DELETE, f"`pulumi state delete '{urn}'`") if urn else message
             return message
         return traceback.format_exc(limit, chain)
 
@@ -81,6 +84,8 @@ def install() -> bool:
             return True
         host = _provider_host()
         if host is None:
+            # A pulumi release laid out differently: errors keep the SDK's traceback, nothing breaks.
+            logger.debug("plain_errors: the dynamic provider host was not recognised; not installed")
             return False
         host.traceback = _TracebackWithPlainErrors()  # type: ignore[attr-defined]
         _installed = True

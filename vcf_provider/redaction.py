@@ -7,7 +7,6 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
@@ -38,7 +37,7 @@ def _base64_cores(data: bytes) -> set[str]:
     return cores
 
 
-@lru_cache(maxsize=256)
+# Not cached: a cache would keep the secrets in memory for the life of the process.
 def secret_forms(secret: str) -> tuple[str, ...]:
     """Every form of `secret` worth removing, longest first (so a longer form is never cut by a shorter).
 

@@ -23,7 +23,7 @@ SERVER_ASKED_STATUSES = frozenset({429, 503})
 #: Transient server failures after which the server may have acted.
 TRANSIENT_STATUSES = frozenset({500, 502, 504})
 #: Network failure kinds that another attempt cannot fix.
-PERMANENT_FAILURES = frozenset({"tls-verify", "tls-hostname", "plain-http", "shutdown"})
+PERMANENT_FAILURES = frozenset({"tls-verify", "tls-hostname", "tls-expired", "plain-http", "shutdown"})
 #: The longest wait between two attempts from the exponential backoff.
 BACKOFF_MAX_SECONDS = 10.0
 #: The longest wait a server's `Retry-After` may ask for.

@@ -206,6 +206,20 @@ def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
     return context
 
 
+class UnverifiedPool(urllib3.HTTPSConnectionPool):
+    """The pool for `verify=False`: as urllib3's, without its InsecureRequestWarning per request.
+
+    Our client warns once per manager itself. Overriding `_validate_conn` (urllib3 2.x) keeps the
+    silence to our own connections, where a warnings filter would silence a user's app too; the
+    canary `tests/unit/test_upstream_canaries.py` says when urllib3 changes it.
+    """
+
+    def _validate_conn(self, conn: Any) -> None:
+        urllib3.HTTPConnectionPool._validate_conn(self, conn)
+        if getattr(conn, "is_closed", False):
+            conn.connect()  # what urllib3's own does: connect now, so TLS errors surface here
+
+
 @dataclass(frozen=True)
 class _PoolKey:
     scheme_host_port: tuple[str, str, int]
@@ -252,11 +266,17 @@ def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urlli
             }
             if proxy:
                 manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
+                if not verify:
+                    manager.pool_classes_by_scheme = {
+                        **manager.pool_classes_by_scheme,
+                        "https": UnverifiedPool,
+                    }
                 _managers.append(manager)
                 pool = manager.connection_from_host(host.strip("[]"), port, "https")  # type: ignore[assignment]
                 assert pool is not None
             else:
-                pool = urllib3.HTTPSConnectionPool(host.strip("[]"), port, **options)
+                pool_class = urllib3.HTTPSConnectionPool if verify else UnverifiedPool
+                pool = pool_class(host.strip("[]"), port, **options)
             _pools[key] = pool
         return pool
 
@@ -351,7 +371,8 @@ def _classify(error: BaseException, timeout_seconds: float) -> NetworkFailure:
         return NetworkFailure(
             "proxy", f"the HTTPS proxy failed: {_os_reason(error)}", may_have_reached_server=sent
         )
-    if isinstance(error, (ReadTimeoutError, TimeoutError)):
+    # The deadline socket's TimeoutError may arrive wrapped (in a ProtocolError or an SSLError).
+    if isinstance(error, (ReadTimeoutError, TimeoutError)) or isinstance(_innermost(error), TimeoutError):
         return NetworkFailure(
             "timeout" if sent else "connect-timeout",
             f"no complete answer within {timeout_seconds:g} s",
@@ -386,11 +407,20 @@ def _os_reason(error: BaseException) -> str:
     return text.split(">: ", 1)[-1].strip()
 
 
+#: OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED.
+_CERT_NOT_YET_VALID = 9
+_CERT_EXPIRED = 10
+
+
 def _tls_failure(error: BaseException) -> NetworkFailure:
     inner = _innermost(error)
     if isinstance(inner, ssl.SSLCertVerificationError):
-        message = inner.verify_message or "certificate verify failed"
+        message = (inner.verify_message or "certificate verify failed").rstrip(".")
         lowered = message.lower()
+        if inner.verify_code in (_CERT_EXPIRED, _CERT_NOT_YET_VALID) or "expired" in lowered:
+            return NetworkFailure(
+                "tls-expired", f"certificate verify failed: {message}", may_have_reached_server=False
+            )
         if "hostname" in lowered or "ip address mismatch" in lowered:
             return NetworkFailure(
                 "tls-hostname", f"certificate verify failed: {message}", may_have_reached_server=False

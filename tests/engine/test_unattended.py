@@ -14,7 +14,7 @@ from tests.engine.test_faults import REFRESH, TYPE_TOKEN, first_error_line
 from tests.support.engine import PulumiStack, StackFactory
 from tests.support.leaks import audit_stack
 from tests.support.waiting import wait_until
-from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
+from vcf_provider.testing import DEFAULT_PASSWORD, Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine
 
@@ -105,6 +105,31 @@ def test_up_refresh_after_an_administrator_revoked_the_pair_logs_in_again(
     assert calls.count(REVOKE) == 0
     assert len(sddc_manager.live_refresh_tokens) == 1
     assert stored_refresh_token(stack, TYPE_TOKEN) == sddc_manager.live_refresh_tokens[0]
+    audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
+
+
+def test_a_malformed_body_400_on_refresh_fails_the_read_keeps_the_pair_and_orphans_nothing(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack.up()
+    (pair_token,) = sddc_manager.live_refresh_tokens
+    malformed = Fault.error(400, vcf_error("BAD_REQUEST", "Request body is malformed", "Check the request."))
+    sddc_manager.script("PATCH", "/v1/tokens/access-token/refresh", malformed)
+
+    result = stack.run("refresh", "--yes", "--skip-preview", check=False)
+
+    assert result.returncode != 0, "nobody knows whether the token works: the read fails"
+    assert first_error_line(result, PAIR).startswith(
+        "checking the refresh token failed: HTTP 400 Bad Request"
+    )
+    assert "SDDC Manager refused the request itself, not the refresh token" in result.stdout
+    assert stored_refresh_token(stack, PAIR) == pair_token, "the pair is kept in state"
+    assert sddc_manager.count(*LOGIN) == 1, "no second login"
+
+    stack.destroy()
+
+    assert sddc_manager.live_refresh_tokens == [], "destroy revoked it: nothing is left live"
     audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
 
 

@@ -312,6 +312,15 @@ def test_a_404_for_a_url_with_no_token_api_is_not_called_an_unknown_refresh_toke
     [
         (404, b'{"errorCode": "REFRESH_TOKEN_NOT_FOUND", "message": "Refresh token not found."}', True),
         (400, b'{"errorCode": "BAD_REQUEST", "message": "Invalid refresh token."}', True),
+        (
+            400,
+            b'{"errorCode": "INVALID_REFRESH_TOKEN", "message": "Refresh token is invalid or expired"}',
+            True,
+        ),
+        (400, b'{"errorCode": "TOKEN_REVOKED", "message": "Gone."}', True),
+        (400, b'{"errorCode": "BAD_REQUEST", "message": "Request body is malformed"}', False),
+        (400, b'{"errorCode": "BAD_REQUEST", "message": "Invalid request body."}', False),
+        (400, b"<html>Bad Request</html>", False),
         (404, b'{"timestamp": "2026-01-01", "status": 404, "error": "Not Found", "path": "/x"}', False),
         (404, b"<html><body>404 Not Found</body></html>", False),
         (404, b'{"errorCode": "NOT_FOUND", "message": "No static resource x/v1/tokens."}', False),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import time
 from datetime import datetime, timedelta, timezone
 
 import dill
 
+from tests.support.tokens import make_jwt
 from vcf_provider.jwt import rfc3339
 from vcf_provider.provider import RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
@@ -19,7 +21,8 @@ OLDS = {
     "max_retries": 3.0,
     "renew_before_seconds": 300.0,
     "triggers": {"rotation": "a"},
-    "access_token": "header.payload.signature",
+    # A real token that expires in an hour: renewal is not due, so only the inputs decide.
+    "access_token": make_jwt(iat=int(time.time()), exp=int(time.time()) + 3600),
     "expires_at": rfc3339(datetime.now(timezone.utc) + timedelta(hours=1)),
     "refreshed_at": rfc3339(datetime.now(timezone.utc)),
     "__provider": "old-serialized-provider",
@@ -34,6 +37,21 @@ def diff(**changes: object) -> tuple[bool | None, list[str] | None]:
 
 def test_unchanged_inputs_and_a_fresh_token_mean_no_change() -> None:
     assert diff() == (False, None)
+
+
+def test_unchanged_inputs_and_a_token_inside_the_window_mean_a_renewal() -> None:
+    # The counterpart that makes the test above able to fail: the same inputs, a token that is due.
+    due = make_jwt(iat=int(time.time()) - 3500, exp=int(time.time()) + 100)
+    result = RefreshedAccessTokenProvider().diff(
+        "id",
+        {
+            **OLDS,
+            "access_token": due,
+            "refreshed_at": rfc3339(datetime.now(timezone.utc) - timedelta(seconds=3500)),
+        },
+        NEWS,
+    )
+    assert (result.changes, result.replaces) == (True, None)
 
 
 def test_a_new_serialized_provider_alone_is_not_a_change() -> None:

@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             state_dir=args.state_dir,
             clock_offset_seconds=args.clock_offset,
         )
+    except ImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except OSError as error:
         reason = (
             "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror or error})"

@@ -25,6 +25,10 @@ DEFAULT_USERNAME = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
 #: The lifetime reported for SDDC Manager's refresh tokens (it does not say so in its answers).
 DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS = 86_400.0
+MISSING_TRUSTME = (
+    "the SDDC Manager emulator makes its own CA with trustme, which is not installed: "
+    "pip install 'vcf-provider[testing]'"
+)
 
 
 def _b64url(data: bytes) -> str:
@@ -62,7 +66,10 @@ class SddcManagerEmulator:
     ) -> None:
         import tempfile
 
-        import trustme
+        try:
+            import trustme
+        except ImportError:
+            raise ImportError(MISSING_TRUSTME) from None
 
         if token_lifetime_seconds <= 0:
             raise ValueError("token_lifetime_seconds must be above 0")
