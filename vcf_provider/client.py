@@ -79,6 +79,10 @@ PLAIN_HTTP_HINT = (
 UNREACHABLE_HINT = (
     "check the host name and port, and that SDDC Manager is up and reachable from this machine."
 )
+PROXY_HINT = (
+    "check that the proxy in HTTPS_PROXY (or https_proxy, ALL_PROXY) is up and allows CONNECT to "
+    "SDDC Manager's port, or list the manager in NO_PROXY to reach it directly."
+)
 TIMEOUT_HINT = (
     "check that SDDC Manager is up and reachable from this machine (proxies, load balancers), "
     "or raise timeout_seconds."
@@ -402,7 +406,11 @@ def _network_error(
         )
     if failure.kind == "shutdown":
         return SddcManagerUnreachableError(f"{action} was stopped: {detail}.")
-    hint = TIMEOUT_HINT if failure.kind in ("timeout", "connect-timeout") else UNREACHABLE_HINT
+    hint = {
+        "timeout": TIMEOUT_HINT,
+        "connect-timeout": TIMEOUT_HINT,
+        "proxy": PROXY_HINT,
+    }.get(failure.kind, UNREACHABLE_HINT)
     lines = [f"{action} failed: no answer from {method} {url} after {tries}: {detail}.", f"  hint: {hint}"]
     if not repeatable and failure.may_have_reached_server:
         lines.append(f"  note: {LOGIN_NOT_REPEATED}")

@@ -152,6 +152,18 @@ class _DeadlineSocket(ssl.SSLSocket):
             self.settimeout(remaining)
         super().sendall(data, flags)
 
+    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
+        # urllib3's SSLTransport (TLS to the manager inside TLS to an https:// proxy) reads this way.
+        while True:
+            remaining = _remaining()
+            if remaining is None:
+                return super().recv(buflen, flags)
+            self.settimeout(min(remaining, POLL_SECONDS))
+            try:
+                return super().recv(buflen, flags)
+            except TimeoutError:
+                continue
+
     def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
         while True:
             remaining = _remaining()
@@ -220,6 +232,21 @@ class UnverifiedPool(urllib3.HTTPSConnectionPool):
             conn.connect()  # what urllib3's own does: connect now, so TLS errors surface here
 
 
+def _proxy_tls_context(ca_pem: str | None) -> ssl.SSLContext:
+    """Trust for an https:// proxy: the system's CAs, plus the manager's CA (a lab often signs both)."""
+    context = _tls_context(True, None)
+    if ca_pem is not None:
+        context.load_verify_locations(cadata=ca_pem)
+    return context
+
+
+def proxy_for_display(proxy: str) -> str:
+    """A proxy URL without its credentials (user:password@), for messages."""
+    parts = urllib3.util.parse_url(proxy)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme or 'http'}://{parts.host or ''}{port}"
+
+
 @dataclass(frozen=True)
 class _PoolKey:
     scheme_host_port: tuple[str, str, int]
@@ -265,6 +292,10 @@ def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urlli
                 "retries": False,
             }
             if proxy:
+                if proxy.lower().startswith("https://"):
+                    # TLS to the proxy, and the manager's TLS inside it: the outer socket is ours, so
+                    # the deadline holds; the request counts as sent from the CONNECT on (README).
+                    options["proxy_ssl_context"] = _proxy_tls_context(ca_pem)
                 manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
                 if not verify:
                     manager.pool_classes_by_scheme = {
@@ -342,14 +373,14 @@ def send(
     except (urllib3.exceptions.HTTPError, OSError) as error:
         if response is not None:
             response.close()
-        raise _classify(error, timeout_seconds) from None
+        raise _classify(error, timeout_seconds, _proxy_for(base_url)) from None
     finally:
         if response is not None:
             response.release_conn()
         _attempt.deadline = None
 
 
-def _classify(error: BaseException, timeout_seconds: float) -> NetworkFailure:
+def _classify(error: BaseException, timeout_seconds: float, proxy: str | None = None) -> NetworkFailure:
     """Turns urllib3's and ssl's exceptions into a kind and a one-line reason a person can read."""
     sent = _attempt.sent
     if _attempt.stopped_by_shutdown:
@@ -368,8 +399,9 @@ def _classify(error: BaseException, timeout_seconds: float) -> NetworkFailure:
             "connect-timeout", f"no connection within {timeout_seconds:g} s", may_have_reached_server=False
         )
     if isinstance(error, ProxyError):
+        shown = proxy_for_display(proxy) if proxy else "the HTTPS proxy"
         return NetworkFailure(
-            "proxy", f"the HTTPS proxy failed: {_os_reason(error)}", may_have_reached_server=sent
+            "proxy", f"the proxy {shown} failed: {_os_reason(error)}", may_have_reached_server=sent
         )
     # The deadline socket's TimeoutError may arrive wrapped (in a ProtocolError or an SSLError).
     if isinstance(error, (ReadTimeoutError, TimeoutError)) or isinstance(_innermost(error), TimeoutError):
@@ -378,7 +410,11 @@ def _classify(error: BaseException, timeout_seconds: float) -> NetworkFailure:
             f"no complete answer within {timeout_seconds:g} s",
             may_have_reached_server=sent,
         )
-    if isinstance(error, SSLError) and not sent:
+    # A certificate is checked in the handshake, before the request: through an https:// proxy the
+    # CONNECT already counts as sent, yet a verify failure is still a TLS problem, never a retry.
+    if isinstance(error, SSLError) and (
+        not sent or isinstance(_innermost(error), ssl.SSLCertVerificationError)
+    ):
         return _tls_failure(error)
     if isinstance(error, (ProtocolError, SSLError, OSError, urllib3.exceptions.HTTPError)):
         reason = _os_reason(error) or "the connection closed"
