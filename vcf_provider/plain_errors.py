@@ -63,7 +63,8 @@ def _request_urn(error: BaseException) -> str | None:
     return None
 
 
-def _provider_host() -> ModuleType | None:
+def provider_host() -> ModuleType | None:
+    """The running dynamic provider host module (`python -m pulumi.dynamic`), when recognised."""
     for name in ("__main__", "pulumi.dynamic.__main__"):
         module = sys.modules.get(name)
         if module is None:
@@ -71,7 +72,7 @@ def _provider_host() -> ModuleType | None:
         looks_right = hasattr(module, "DynamicResourceProviderServicer") and hasattr(
             module, "_abort_with_traceback"
         )
-        if looks_right and getattr(module, "traceback", None) is traceback:
+        if looks_right:
             return module
     return None
 
@@ -82,8 +83,8 @@ def install() -> bool:
     with _lock:
         if _installed:
             return True
-        host = _provider_host()
-        if host is None:
+        host = provider_host()
+        if host is None or getattr(host, "traceback", None) is not traceback:
             # A pulumi release laid out differently: errors keep the SDK's traceback, nothing breaks.
             logger.debug("plain_errors: the dynamic provider host was not recognised; not installed")
             return False

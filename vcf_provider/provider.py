@@ -17,7 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from vcf_provider import clock, inputs, plain_errors
+from vcf_provider import cancel, clock, inputs, plain_errors
 from vcf_provider.jwt import parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
@@ -130,6 +130,7 @@ class TokenProvider(ResourceProvider):
         stored CA path that does not exist on this machine: see `settings`.
         """
         plain_errors.install()
+        cancel.install()
         configured = req.config.get(f"{inputs.CONFIG_NAMESPACE}:caBundle")
         self.stack_ca_bundle = configured if isinstance(configured, str) and configured else None
 

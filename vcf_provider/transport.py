@@ -112,6 +112,11 @@ def _watch_for_shutdown() -> None:
 _watch_for_shutdown()
 
 
+def stop_all() -> None:
+    """Ends every attempt in flight, and every later one, in this process (the engine cancelled)."""
+    _shutting_down.set()
+
+
 class _ShutdownError(TimeoutError):
     """The provider process is exiting (the CLI was interrupted): give up the attempt now."""
 

@@ -17,6 +17,7 @@ import pytest
 from tests.support.engine import CommandResult, PulumiStack, StackFactory
 from tests.support.leaks import audit_stack
 from tests.support.tokens import make_jwt
+from tests.support.waiting import wait_until
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine
@@ -197,6 +198,41 @@ def test_a_failed_update_keeps_the_previous_outputs_and_the_next_up_recovers(
 
     assert stack.resources(TYPE_TOKEN)[0]["outputs"]["refreshed_at"] >= before["refreshed_at"]
     assert sddc_manager.count(*REFRESH) == 1 + 4 + 1
+    audit_stack(stack, sddc_manager)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_one_signal_during_a_hanging_refresh_ends_the_request_and_the_cli_at_once(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator, signal_number: signal.Signals
+) -> None:
+    # The first ^C (or a CI runner's SIGTERM) asks for a graceful stop: the engine sends the
+    # provider Cancel, which ends the request in flight instead of waiting out its 120 s deadline.
+    stack = make_stack(new_stack, sddc_manager, timeout_seconds=120, max_retries=0)
+    sddc_manager.script(*REFRESH, Fault.hung())
+    process = subprocess.Popen(
+        [stack.pulumi, "--non-interactive", "up", "--yes", "--skip-preview"],
+        cwd=stack.work_dir,
+        env=stack.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_until(lambda: sddc_manager.count(*REFRESH) == 1, timeout=60)
+
+    process.send_signal(signal_number)
+    signalled_at = time.monotonic()
+    output, _ = process.communicate(timeout=60)
+    exited_after = time.monotonic() - signalled_at
+
+    assert process.returncode != 0
+    wait_until(lambda: bool(sddc_manager.hung_requests_closed), timeout=10)
+    closed_after = sddc_manager.hung_requests_closed[0] - signalled_at
+    assert closed_after <= SIGINT_GRACE_SECONDS, f"the request ended {closed_after:.1f} s after the signal"
+    assert exited_after <= 10, f"the CLI took {exited_after:.1f} s to exit"
+    print(
+        f"[signal] request ended {closed_after:.2f} s and the CLI {exited_after:.2f} s after {signal_number.name}"
+    )
+    assert "the provider was stopped (the CLI was interrupted)" in output
     audit_stack(stack, sddc_manager)
 
 

@@ -147,9 +147,9 @@ def test_a_dead_proxy_is_named_without_its_credentials_and_the_hint_says_no_prox
     monkeypatch.setenv("HTTPS_PROXY", f"{scheme}://proxyuser:Pr0xyPassw0rd@127.0.0.1:{port}")
     transport.close_pools()
 
-    with SddcManagerClient(emulator_settings(manager, max_retries=0)) as client:
-        with pytest.raises(SddcManagerUnreachableError) as caught:
-            client.refresh_access_token(manager.issue_refresh_token())
+    settings = emulator_settings(manager, max_retries=0)
+    with SddcManagerClient(settings) as client, pytest.raises(SddcManagerUnreachableError) as caught:
+        client.refresh_access_token(manager.issue_refresh_token())
     transport.close_pools()
 
     message = str(caught.value)

@@ -50,6 +50,26 @@ def test_the_pulumi_dynamic_servicer_methods_still_name_their_grpc_argument_requ
         )
 
 
+def test_the_pulumi_dynamic_hosts_cancel_is_still_a_plain_function_we_can_extend() -> None:
+    tree = _dynamic_host_source()
+    imported = {
+        alias.asname or alias.name for n in tree.body if isinstance(n, ast.ImportFrom) for alias in n.names
+    }
+    (servicer,) = [
+        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "DynamicResourceProviderServicer"
+    ]
+    (cancel,) = [n for n in servicer.body if isinstance(n, ast.FunctionDef) and n.name == "Cancel"]
+
+    assert "empty_pb2" in imported, (
+        "pulumi.dynamic.__main__ no longer imports empty_pb2: cancel.py's Cancel breaks"
+    )
+    assert [a.arg for a in cancel.args.args] == ["self", "request", "context"], (
+        "DynamicResourceProviderServicer.Cancel changed its arguments: cancel.py no longer hooks it, and "
+        "the first Ctrl-C waits for in-flight requests again"
+    )
+    assert "empty_pb2.Empty()" in ast.unparse(cancel), "Cancel no longer answers empty_pb2.Empty()"
+
+
 def test_pooled_connections_still_use_our_deadline_socket(sddc_manager: SddcManagerEmulator) -> None:
     transport.close_pools()
     transport.send(
