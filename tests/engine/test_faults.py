@@ -229,9 +229,8 @@ def test_one_signal_during_a_hanging_refresh_ends_the_request_and_the_cli_at_onc
     closed_after = sddc_manager.hung_requests_closed[0] - signalled_at
     assert closed_after <= SIGINT_GRACE_SECONDS, f"the request ended {closed_after:.1f} s after the signal"
     assert exited_after <= 10, f"the CLI took {exited_after:.1f} s to exit"
-    print(
-        f"[signal] request ended {closed_after:.2f} s and the CLI {exited_after:.2f} s after {signal_number.name}"
-    )
+    name = signal_number.name
+    print(f"[signal] request ended {closed_after:.2f} s and the CLI {exited_after:.2f} s after {name}")
     assert "the provider was stopped (the CLI was interrupted)" in output
     audit_stack(stack, sddc_manager)
 
