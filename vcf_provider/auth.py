@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 
-from vcf_provider import credentials, inputs
+from vcf_provider import credentials, settings
 from vcf_provider.auth_session import AuthSession, requests_verify
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.client import SddcManagerClient
 from vcf_provider.errors import SddcManagerApiError, VcfProviderError
 from vcf_provider.renewal import TokenRenewer
+from vcf_provider.settings import ConnectionSettings
 
 logger = logging.getLogger("vcf_provider.auth")
 
@@ -94,20 +95,20 @@ class SddcManagerAuth(AuthBase):
         *,
         ca_bundle: str | None = None,
         allow_unverified_tls: bool = False,
-        timeout_seconds: float = inputs.DEFAULT_TIMEOUT_SECONDS,
-        max_retries: int = inputs.DEFAULT_MAX_RETRIES,
-        renew_before_seconds: float = inputs.DEFAULT_RENEW_BEFORE_SECONDS,
+        timeout_seconds: float = settings.DEFAULT_TIMEOUT_SECONDS,
+        max_retries: int = settings.DEFAULT_MAX_RETRIES,
+        renew_before_seconds: float = settings.DEFAULT_RENEW_BEFORE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._setup(
             {
-                inputs.HOST: host,
-                inputs.CA_BUNDLE: ca_bundle,
-                inputs.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-                inputs.TIMEOUT_SECONDS: timeout_seconds,
-                inputs.MAX_RETRIES: max_retries,
-                inputs.RENEW_BEFORE_SECONDS: renew_before_seconds,
-                inputs.REFRESH_TOKEN: refresh_token,
+                settings.HOST: host,
+                settings.CA_BUNDLE: ca_bundle,
+                settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
+                settings.TIMEOUT_SECONDS: timeout_seconds,
+                settings.MAX_RETRIES: max_retries,
+                settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
+                settings.REFRESH_TOKEN: refresh_token,
             },
             clock,
         )
@@ -116,16 +117,18 @@ class SddcManagerAuth(AuthBase):
     def _setup(
         self, given: dict[str, Any], clock: Callable[[], float], what: str = "SddcManagerAuth"
     ) -> None:
-        failures = inputs.check(given) if inputs.REFRESH_TOKEN in given else inputs.check_connection(given)
-        if failures:
-            raise ValueError(f"{what}: " + "; ".join(failure.reason for failure in failures))
-        self._settings: ConnectionSettings = inputs.connection_settings(given)
+        problems = settings.connection_problems(given)
+        if settings.REFRESH_TOKEN in given:
+            problems += settings.refresh_token_problems(given)
+        if problems:
+            raise ValueError(f"{what}: " + "; ".join(reason for _name, reason in problems))
+        self._settings: ConnectionSettings = settings.connection_settings(given)
         self._refresh_token = None
         self._login: dict[str, str] | None = None
         self._closed = False
         self._close_lock = threading.Lock()
         self._renewer = TokenRenewer(
-            self._fetch, renew_before_seconds=float(given[inputs.RENEW_BEFORE_SECONDS]), clock=clock
+            self._fetch, renew_before_seconds=float(given[settings.RENEW_BEFORE_SECONDS]), clock=clock
         )
 
     @classmethod
@@ -139,9 +142,9 @@ class SddcManagerAuth(AuthBase):
         id_token: str | None = None,
         ca_bundle: str | None = None,
         allow_unverified_tls: bool = False,
-        timeout_seconds: float = inputs.DEFAULT_TIMEOUT_SECONDS,
-        max_retries: int = inputs.DEFAULT_MAX_RETRIES,
-        renew_before_seconds: float = inputs.DEFAULT_RENEW_BEFORE_SECONDS,
+        timeout_seconds: float = settings.DEFAULT_TIMEOUT_SECONDS,
+        max_retries: int = settings.DEFAULT_MAX_RETRIES,
+        renew_before_seconds: float = settings.DEFAULT_RENEW_BEFORE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> SddcManagerAuth:
         """An auth that logs in (``POST /v1/tokens``) on first use and renews from that token pair.
@@ -163,12 +166,12 @@ class SddcManagerAuth(AuthBase):
         auth = cls.__new__(cls)
         auth._setup(
             {
-                inputs.HOST: host,
-                inputs.CA_BUNDLE: ca_bundle,
-                inputs.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-                inputs.TIMEOUT_SECONDS: timeout_seconds,
-                inputs.MAX_RETRIES: max_retries,
-                inputs.RENEW_BEFORE_SECONDS: renew_before_seconds,
+                settings.HOST: host,
+                settings.CA_BUNDLE: ca_bundle,
+                settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
+                settings.TIMEOUT_SECONDS: timeout_seconds,
+                settings.MAX_RETRIES: max_retries,
+                settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
             },
             clock,
             "SddcManagerAuth.from_credentials",
@@ -285,7 +288,7 @@ class SddcManagerAuth(AuthBase):
         if given.scheme != "https" or not given.netloc:
             return False
         try:
-            return inputs.base_url(given.netloc) == f"https://{wanted.netloc}"
+            return settings.base_url(given.netloc) == f"https://{wanted.netloc}"
         except ValueError:
             return False
 

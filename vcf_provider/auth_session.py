@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from vcf_provider.client import ConnectionSettings
 from vcf_provider.errors import SddcManagerRedirectError
+from vcf_provider.settings import ConnectionSettings, is_pem_text
 
 _pem_files: dict[str, str] = {}
 _pem_lock = threading.Lock()
@@ -43,7 +43,7 @@ def requests_verify(settings: ConnectionSettings) -> bool | str:
         return False
     if settings.ca_bundle is None:
         return True
-    if "-----BEGIN" not in settings.ca_bundle:
+    if not is_pem_text(settings.ca_bundle):
         return settings.ca_bundle
     return _pem_file(settings.ca_bundle)
 

@@ -7,7 +7,6 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,9 +22,11 @@ from vcf_provider.errors import (
     redact_document,
 )
 from vcf_provider.jwt import NotAJwtError, looks_like_jwt, read_claims
-from vcf_provider.notices import unverified_tls_warning
 from vcf_provider.redaction import redact
-from vcf_provider.transport import MAX_BODY_BYTES, Answer, CaBundleError, NetworkFailure
+from vcf_provider.settings import CaBundleError, ConnectionSettings, unverified_tls_warning
+from vcf_provider.transport import MAX_BODY_BYTES, Answer, NetworkFailure
+
+__all__ = ["ConnectionSettings", "SddcManagerClient", "parse_access_token", "refresh_token_rejected"]
 
 USER_AGENT = f"vcf-provider/{__version__} (+https://pypi.org/project/vcf-provider/)"
 REFRESH_PATH = "/v1/tokens/access-token/refresh"
@@ -94,29 +95,6 @@ LOGIN_NOT_REPEATED = (
 
 _warned_unverified: set[str] = set()
 _warned_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """How to reach one SDDC Manager."""
-
-    base_url: str
-    """`https://host[:port][/prefix]`, without a trailing slash."""
-
-    verify: bool = True
-    """False skips TLS verification (labs only)."""
-
-    ca_bundle: str | None = None
-    """The CAs to trust, as a PEM file's path or PEM text; None trusts the system's CAs."""
-
-    timeout_seconds: float = 30.0
-    """The deadline of each attempt: connecting, the TLS handshake, sending and the whole answer."""
-
-    max_retries: int = 3
-    """Attempts after the first, by the rules of `vcf_provider.retry`."""
-
-    backoff_seconds: float = 0.5
-    """The first retry's delay; it doubles each time, with jitter."""
 
 
 class SddcManagerClient:

@@ -13,15 +13,7 @@ import pulumi
 
 from vcf_provider import inputs
 from vcf_provider.jwt import parse_rfc3339
-
-
-def unverified_tls_warning(base_url: str) -> str:
-    """The warning for `allow_unverified_tls=true`."""
-    return (
-        f"TLS verification is off for {base_url} (allow_unverified_tls=true): anyone on the network path "
-        "can read the refresh token. Use ca_bundle instead."
-    )
-
+from vcf_provider.settings import unverified_tls_warning
 
 #: How long SDDC Manager's access tokens live (1 h); a renewal window this long renews on every run.
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 import ssl
 import threading
 import time
@@ -28,16 +27,14 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from vcf_provider.settings import read_ca_bundle
+
 #: The most a body is read; an access token is under 2 KB, an `Error` under a few KB.
 MAX_BODY_BYTES = 64 * 1024
 #: The engine calls a dynamic provider from 4 threads; more connections per manager never help.
 POOL_SIZE = 4
 #: How often a blocked read looks at its deadline and at the process shutting down.
 POLL_SECONDS = 0.25
-
-
-class CaBundleError(ValueError):
-    """The CA bundle cannot be read or holds no certificate; the message names the fix."""
 
 
 @dataclass(frozen=True)
@@ -182,29 +179,6 @@ class _DeadlineSocket(ssl.SSLSocket):
 
 
 # -- TLS contexts and pools ----------------------------------------------------------------------
-def read_ca_bundle(ca_bundle: str) -> str:
-    """The PEM text of `ca_bundle`, which is PEM text itself or the path of a PEM file."""
-    if "-----BEGIN" in ca_bundle:
-        text = ca_bundle
-    else:
-        try:
-            with open(os.path.expanduser(ca_bundle), encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as error:
-            raise CaBundleError(
-                f"the CA bundle {ca_bundle!r} cannot be read ({error.strerror or error}). Point ca_bundle "
-                "at a PEM file on this machine, or give the PEM text itself: `pulumi config set "
-                "vcf:caBundle <path>` (or VCF_CA_BUNDLE). A path stored by an earlier run on another "
-                "machine is replaced by the stack's current vcf:caBundle"
-            ) from None
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise CaBundleError(
-            "the CA bundle holds no PEM certificate (no '-----BEGIN CERTIFICATE-----' line). Set ca_bundle "
-            "(vcf:caBundle) to the CA certificate that signed SDDC Manager's certificate"
-        )
-    return text
-
-
 def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
     if not verify:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -87,7 +87,7 @@ def test_an_expired_server_certificate_says_renew_it_or_check_the_clock(tmp_path
         expired = emulator.ca.issue_cert(
             "127.0.0.1", not_before=yesterday - datetime.timedelta(days=30), not_after=yesterday
         )
-        expired.configure_cert(emulator._tls)
+        expired.configure_cert(emulator.tls_context)
         with (
             SddcManagerClient(emulator_settings(emulator)) as client,
             pytest.raises(SddcManagerTlsError) as caught,

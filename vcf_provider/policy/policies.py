@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -17,6 +16,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
+
+from vcf_provider import settings
 
 REFRESHED_ACCESS_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"  # noqa: S105 - a type token
 ACCESS_TOKEN_PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"  # noqa: S105 - a type token
@@ -45,14 +46,7 @@ def _known(props: Mapping[str, Any], key: str) -> Any:
 
 def host_name(host: Any) -> str | None:
     """The bare, lower-case host name of a `host` input (FQDN, host:port or URL)."""
-    if not isinstance(host, str) or not host.strip():
-        return None
-    text = host.strip()
-    parts = urlsplit(text if "://" in text else "https://" + text)
-    try:
-        return (parts.hostname or "").rstrip(".").lower() or None
-    except ValueError:
-        return None
+    return settings.host_name(host)
 
 
 def host_matches(name: str, patterns: list[str]) -> bool:

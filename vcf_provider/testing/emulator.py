@@ -101,7 +101,7 @@ class SddcManagerEmulator:
         self._issued_access_tokens: list[str] = []
         self._revoked: list[str] = []
         self._issued_refresh_tokens: list[str] = []
-        self._stopping = threading.Event()
+        self.stopping = threading.Event()
         self._connections_accepted = 0
         self._hung_requests_closed: list[float] = []
         self.domain_task_polls = 3
@@ -120,8 +120,8 @@ class SddcManagerEmulator:
         # By default the certificate names every way of reaching this server on loopback.
         names = cert_hostnames if cert_hostnames is not None else ("localhost", "127.0.0.1", host)
         server_cert = self.ca.issue_cert(*dict.fromkeys(names))
-        self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        server_cert.configure_cert(self._tls)
+        self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_cert.configure_cert(self.tls_context)
 
         self._server = make_server(self, host, port)
         self._thread: threading.Thread | None = None
@@ -146,7 +146,7 @@ class SddcManagerEmulator:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -314,7 +314,8 @@ class SddcManagerEmulator:
         with self._lock:
             self._faults.setdefault((method.upper(), path), deque()).extend(faults)
 
-    def _next_fault(self, method: str, path: str) -> Fault | None:
+    def next_fault(self, method: str, path: str) -> Fault | None:
+        """The scripted (or randomly injected) fault for the next `method path` request, if any."""
         with self._lock:
             queue = self._faults.get((method, path))
             if queue:
@@ -323,7 +324,8 @@ class SddcManagerEmulator:
                 return Fault.error(503, vcf_error("SERVICE_UNAVAILABLE", "Injected failure.", "Retry."))
         return None
 
-    def _record(self, request: RecordedRequest) -> None:
+    def record(self, request: RecordedRequest) -> None:
+        """Adds a request to the log (the HTTP side calls it for every request)."""
         with self._lock:
             self._requests.append(request)
 
@@ -350,12 +352,18 @@ class SddcManagerEmulator:
         with self._lock:
             return self._connections_accepted
 
+    def note_hung_request_closed(self) -> None:
+        """Notes the moment a client gave up on a `Fault.hung()` request (the HTTP side calls it)."""
+        with self._lock:
+            self._hung_requests_closed.append(time.monotonic())
+
     @property
     def hung_requests_closed(self) -> list[float]:
         """`time.monotonic()` of each moment a client gave up on a `Fault.hung()` request."""
         with self._lock:
             return list(self._hung_requests_closed)
 
-    def _count_connection(self) -> None:
+    def count_connection(self) -> None:
+        """Counts an accepted TCP connection (the HTTP side calls it)."""
         with self._lock:
             self._connections_accepted += 1

@@ -6,19 +6,43 @@ import json
 import select
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
+from vcf_provider.testing.tasks import TaskBook
 
 TASKS_PREFIX = "/v1/tasks/"
 DOMAINS_PATH = "/v1/domains"
 
-if TYPE_CHECKING:
-    from vcf_provider.testing.emulator import SddcManagerEmulator
+
+class Backend(Protocol):
+    """What the HTTP side needs of an emulator: its state, answers and request log (no private parts)."""
+
+    latency_seconds: float
+    refresh_answer: str
+    users: dict[str, str]
+    api_keys: set[str]
+    id_tokens: set[str]
+    domain_task_polls: int
+    tasks: TaskBook
+    stopping: threading.Event
+    tls_context: ssl.SSLContext
+
+    def record(self, request: RecordedRequest) -> None: ...
+    def next_fault(self, method: str, path: str) -> Fault | None: ...
+    def count_connection(self) -> None: ...
+    def note_hung_request_closed(self) -> None: ...
+    def issue_refresh_token(self, username: str = ...) -> str: ...
+    def refresh_token_user(self, refresh_id: str) -> str | None: ...
+    def revoke(self, refresh_id: str) -> bool: ...
+    def mint_access_token(self, username: str = ..., *, clock_offset_seconds: float = ...) -> str: ...
+    def access_token_is_valid(self, token: str) -> bool: ...
+    def add_task(self, name: str, *, polls_until_done: int = ..., task_type: str = ...) -> str: ...
 
 
 def _refresh_token_id(body: bytes) -> str:
@@ -40,15 +64,17 @@ class EmulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
-    emulator: SddcManagerEmulator
+    emulator: Backend
 
     def get_request(self) -> tuple[socket.socket, Any]:
         connection, address = super().get_request()
         # Without it, a small answer waits ~40 ms for the client's delayed ACK (Nagle's algorithm).
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.emulator._count_connection()
+        self.emulator.count_connection()
         # The handshake happens in the handler's thread, so a silent client blocks only itself.
-        wrapped = self.emulator._tls.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        wrapped = self.emulator.tls_context.wrap_socket(
+            connection, server_side=True, do_handshake_on_connect=False
+        )
         return wrapped, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -73,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     @property
-    def emulator(self) -> SddcManagerEmulator:
+    def emulator(self) -> Backend:
         return self.server.emulator
 
     def do_GET(self) -> None:
@@ -92,10 +118,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0]
-        self.emulator._record(RecordedRequest(method, path, dict(self.headers.items()), body))
+        self.emulator.record(RecordedRequest(method, path, dict(self.headers.items()), body))
         if self.emulator.latency_seconds:
             time.sleep(self.emulator.latency_seconds)
-        fault = self.emulator._next_fault(method, path)
+        fault = self.emulator.next_fault(method, path)
         self._answer = b""
         self._clock_offset = fault.clock_offset_seconds if fault else 0.0
         if fault is not None and not fault.process_first:
@@ -117,11 +143,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, vcf_error("NOT_FOUND", f"No API at {method} {path}.", "Check the URL."))
         else:
             route(body)
-        if fault is not None and fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
+        if fault is not None and fault.delay_seconds and self.emulator.stopping.wait(fault.delay_seconds):
             return
         if fault is not None and fault.release is not None:
             while not fault.release.wait(0.05):
-                if self.emulator._stopping.is_set():
+                if self.emulator.stopping.is_set():
                     return
         self._write(self._answer, fault)
 
@@ -147,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
         for index in range(len(data)):
             self.wfile.write(data[index : index + 1])
             self.wfile.flush()
-            if self.emulator._stopping.wait(fault.trickle_seconds_per_byte):
+            if self.emulator.stopping.wait(fault.trickle_seconds_per_byte):
                 break
 
     def _json(self, status: int, document: Any) -> None:
@@ -157,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.hang:
             self._hold_until_client_leaves()
             return
-        if fault.delay_seconds and self.emulator._stopping.wait(fault.delay_seconds):
+        if fault.delay_seconds and self.emulator.stopping.wait(fault.delay_seconds):
             return
         if fault.drop_connection:
             self.wfile.write(
@@ -172,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _hold_until_client_leaves(self) -> None:
         self.close_connection = True
-        while not self.emulator._stopping.is_set():
+        while not self.emulator.stopping.is_set():
             readable, _, _ = select.select([self.connection], [], [], 0.05)
             if not readable:
                 continue
@@ -181,8 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (OSError, ssl.SSLError):
                 data = b""
             if not data:
-                with self.emulator._lock:
-                    self.emulator._hung_requests_closed.append(time.monotonic())
+                self.emulator.note_hung_request_closed()
                 return
 
     def _mint(self, username: str) -> str:
@@ -335,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-def make_server(emulator: SddcManagerEmulator, host: str, port: int) -> EmulatorServer:
+def make_server(emulator: Backend, host: str, port: int) -> EmulatorServer:
     """A bound (not yet serving) server that answers for `emulator` on `host`:`port`."""
     server_class = EmulatorServer6 if ":" in host else EmulatorServer
     server = server_class((host, port), _Handler)
