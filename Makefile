@@ -18,18 +18,18 @@ lint: setup
 		(cd "$$(dirname "$$program")" && MYPYPATH="$(CURDIR)" $(PYTHON) -m mypy --config-file "$(CURDIR)/pyproject.toml" \
 			--no-error-summary --no-warn-unused-configs __main__.py) || exit 1; done
 
-# The whole suite on the default Python, the built wheel as a user installs it, then the unit and
-# policy tests on the other supported Pythons.
-test: setup lint
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
-	@$(PYTHON) tools/dist_check.py
-	@bash tools/pythons.sh
+# Everything CI checks, in stages with banners and a summary (tools/run_tests.py): lint; then the
+# whole suite on the default Python (two workers) beside the wheel check, the other Pythons and the
+# lowest allowed dependency versions.
+test: setup
+	@$(PYTHON) tools/run_tests.py
 
 # Build the sdist and wheel, check them, and run the quickstart and policy pack from the installed wheel.
 dist: setup
 	@$(PYTHON) tools/dist_check.py
 
-# Unit and policy tests on Python 3.10, 3.12 and 3.13 (a missing one fails under CI=true).
+# Unit and policy tests on Python 3.10, 3.12 and 3.13 and on the lowest allowed dependency versions
+# (a missing Python fails under CI=true).
 pythons: setup
 	@bash tools/pythons.sh
 
@@ -40,4 +40,4 @@ bench: setup
 	$(PYTHON) tests/benchmarks/run.py $(if $(QUICK),--quick,)
 
 clean:
-	rm -rf .venv .venv-3.* .demo dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .venv-* .demo dist build .pytest_cache .mypy_cache .ruff_cache .test-logs

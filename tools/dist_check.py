@@ -6,6 +6,8 @@
 4. From a project directory outside the checkout, whose Pulumi.yaml names that virtualenv with
    `toolchain: pip`, the quickstart program runs against the installed emulator (`pulumi up`,
    `preview` with the installed policy pack, `destroy`), with no PYTHONPATH pointing back here.
+5. The same wheel goes into a second fresh virtualenv with `uv pip install`, where a copy of the unit
+   and policy tests (not the checkout's package) runs against it.
 """
 
 from __future__ import annotations
@@ -153,6 +155,46 @@ def run_quickstart(python: Path, where: Path) -> None:
         emulator.wait(timeout=10)
 
 
+def check_with_uv(wheel: Path, where: Path) -> None:
+    """The wheel installed by uv, and the unit and policy tests run against it from a copy of tests/."""
+    step(f"Installing {wheel.name}[testing] with uv into another fresh virtualenv")
+    uv = str(REPO_ROOT / ".venv" / "bin" / "uv")
+    venv = where / "uv-venv"
+    python = venv / "bin" / "python"
+    run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)])
+    run([uv, "pip", "install", "--quiet", "--python", str(python), f"{wheel}[testing]"], cwd=where)
+    tools = ["pytest>=8", "hypothesis>=6.100", "pytest-xdist>=3.5", "proxy.py>=2.4"]
+    run([uv, "pip", "install", "--quiet", "--python", str(python), *tools], cwd=where)
+    copy = where / "uv-tests"
+    shutil.copytree(
+        REPO_ROOT / "tests",
+        copy / "tests",
+        ignore=shutil.ignore_patterns("engine", "benchmarks", "fixtures", "__pycache__"),
+    )
+    step("Unit and policy tests against the uv-installed wheel")
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    done = run(
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "tests/unit",
+            "tests/policy",
+        ],
+        cwd=copy,
+        env=env,
+    )
+    print("    " + done.stdout.strip().splitlines()[-1])
+    located = run([str(python), "-c", "import vcf_provider; print(vcf_provider.__file__)"], cwd=copy, env=env)
+    if str(REPO_ROOT) in located.stdout:
+        raise SystemExit(f"error: the uv virtualenv imports the checkout: {located.stdout.strip()}")
+
+
 def main() -> int:
     began = time.monotonic()
     wheel, _ = build()
@@ -160,6 +202,7 @@ def main() -> int:
         where = Path(temp)
         python = install(wheel, where)
         run_quickstart(python, where)
+        check_with_uv(wheel, where)
     print(f"==> dist check passed in {time.monotonic() - began:.0f} s")
     return 0
 

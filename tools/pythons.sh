@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# The unit and policy tests on every supported Python besides the default one (which runs the whole
-# suite): 3.10, 3.12 and 3.13, found on PATH as python3.X or under ~/.pyenv/versions. Each gets its
-# own virtualenv, .venv-3.X, reinstalled only when pyproject.toml changes. A missing version is
-# reported and skipped; under CI=true it fails the run.
+# The unit and policy tests beyond the default Python (which runs the whole suite):
+#   - on Python 3.10, 3.12 and 3.13, found on PATH as python3.X or under ~/.pyenv/versions;
+#   - on the lowest versions pyproject.toml allows of pulumi, requests, urllib3 and pulumi-policy
+#     (uv's --resolution lowest-direct), with the default Python.
+# Each gets its own virtualenv (.venv-3.X, .venv-lowest), made and filled by uv and refilled only when
+# pyproject.toml changes. A missing Python is reported and skipped; under CI=true it fails the run.
 set -uo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 VERSIONS=${PYTHON_VERSIONS:-"3.10 3.12 3.13"}
+UV="$repo_root/.venv/bin/uv"
 missing=()
 failed=()
+passed=()
 
 find_python() { # find_python 3.X: prints an interpreter of that version, if any
   local candidate
@@ -24,27 +28,50 @@ find_python() { # find_python 3.X: prints an interpreter of that version, if any
   return 1
 }
 
+install() { # install VENV PYTHON [uv pip install options...]: a virtualenv with the package and its test tools
+  local venv=$1 python=$2
+  shift 2
+  local stamp="$venv/.vcf-provider-installed"
+  local wanted
+  wanted=$( (cat pyproject.toml; echo "$*") | sha256sum | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
+  echo "==> $venv: installing with uv ($python${*:+, $*})"
+  rm -rf "$venv"
+  if ! { "$UV" venv --quiet --python "$python" "$venv" &&
+         "$UV" pip install --quiet --python "$venv/bin/python" "$@" --editable '.[testing]' &&
+         "$UV" pip install --quiet --python "$venv/bin/python" 'pytest>=8' 'hypothesis>=6.100' 'pytest-xdist>=3.5' 'proxy.py>=2.4'
+       } >"$venv.install.log" 2>&1; then
+    tail -n 20 "$venv.install.log" >&2
+    return 1
+  fi
+  echo "$wanted" > "$stamp"
+}
+
+unit_tests() { # unit_tests LABEL VENV
+  echo "==> $1: unit and policy tests"
+  if "$2/bin/python" -m pytest -q -p no:cacheprovider -n 2 -m "not engine" tests/unit tests/policy; then
+    passed+=("$1")
+  else
+    failed+=("$1")
+  fi
+}
+
 for version in $VERSIONS; do
   python=$(find_python "$version") || { missing+=("$version"); continue; }
-  venv=".venv-$version"
-  stamp="$venv/.vcf-provider-installed"
-  wanted=$(sha256sum < pyproject.toml | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "==> Python $version: installing into $venv ($python)"
-    rm -rf "$venv"
-    if ! { "$python" -m venv "$venv" && "$venv/bin/python" -m pip install --quiet --upgrade pip &&
-           "$venv/bin/python" -m pip install --quiet --editable '.[dev]'; } >"/tmp/vcf-pip-$version.log" 2>&1; then
-      tail -n 20 "/tmp/vcf-pip-$version.log" >&2
-      failed+=("$version (install)")
-      continue
-    fi
-    echo "$wanted" > "$stamp"
-  fi
-  echo "==> Python $version: unit and policy tests"
-  if ! "$venv/bin/python" -m pytest -q -p no:cacheprovider -m "not engine" tests/unit tests/policy; then
-    failed+=("$version")
+  if install ".venv-$version" "$python"; then
+    unit_tests "Python $version" ".venv-$version"
+  else
+    failed+=("Python $version (install)")
   fi
 done
+
+default_python=$(.venv/bin/python -c 'import sys; print(sys.executable)')
+if install .venv-lowest "$default_python" --resolution lowest-direct; then
+  echo "==> lowest allowed versions: $(.venv-lowest/bin/python -c 'import importlib.metadata as m; print(", ".join(f"{n} {m.version(n)}" for n in ("pulumi", "requests", "urllib3", "pulumi-policy")))')"
+  unit_tests "lowest versions" .venv-lowest
+else
+  failed+=("lowest versions (install)")
+fi
 
 status=0
 if [ ${#missing[@]} -gt 0 ]; then
@@ -54,8 +81,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "${CI:-}" = "true" ] && { echo "!!! CI=true: a missing supported Python fails the run." >&2; status=1; }
 fi
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "!!! tests failed on Python ${failed[*]}" >&2
+  echo "!!! tests failed on: ${failed[*]}" >&2
   status=1
 fi
-[ $status -eq 0 ] && echo "==> unit and policy tests passed on Python $VERSIONS"
+[ ${#passed[@]} -gt 0 ] && echo "==> unit and policy tests passed on: ${passed[*]}"
 exit $status

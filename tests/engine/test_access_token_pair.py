@@ -6,25 +6,15 @@ import json
 
 import pytest
 
-from tests.support.engine import PulumiStack, StackFactory
+from tests.support.engine import StackFactory
 from tests.support.leaks import audit_stack
-from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
+from tests.support.routes import LOGIN, REFRESH, REVOKE
+from tests.support.routes import TYPE_PAIR as PAIR
+from tests.support.stacks import PAIR_PROGRAM, emulator_stack
+from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
 
 pytestmark = pytest.mark.engine
 
-PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"
-LOGIN = ("POST", "/v1/tokens")
-REVOKE = ("DELETE", "/v1/tokens/refresh-token")
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-
-PAIR_PROGRAM = """
-import pulumi
-from vcf_provider import AccessTokenPair
-
-config = pulumi.Config("test")
-pair = AccessTokenPair("login", triggers={"rotation": config.get("rotation") or "1"})
-pulumi.export("expires_at", pair.expires_at)
-"""
 
 CHAIN_PROGRAM = """
 import pulumi
@@ -41,24 +31,10 @@ pulumi.export("managers", managers.managers)
 """
 
 
-def pair_stack(
-    new_stack: StackFactory,
-    emulator: SddcManagerEmulator,
-    source: str = PAIR_PROGRAM,
-    password: str = DEFAULT_PASSWORD,
-) -> PulumiStack:
-    stack = new_stack(source)
-    stack.set_config("vcf:host", emulator.url)
-    stack.set_config("vcf:caBundle", str(emulator.ca_path))
-    stack.set_config("vcf:username", DEFAULT_USERNAME)
-    stack.set_config("vcf:password", password, secret=True)
-    return stack
-
-
 def test_a_pair_is_created_from_credentials_and_revoked_on_destroy(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PAIR_PROGRAM, login=True)
 
     stack.up()
 
@@ -79,7 +55,7 @@ def test_a_pair_is_created_from_credentials_and_revoked_on_destroy(
 def test_rotation_creates_the_new_pair_before_revoking_the_old(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PAIR_PROGRAM, login=True)
     stack.up()
     (first,) = sddc_manager.live_refresh_tokens
 
@@ -97,7 +73,7 @@ def test_a_wrong_password_is_a_clear_error_and_leaves_nothing(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
     wrong = "Not-The-Password-42!"
-    stack = pair_stack(new_stack, sddc_manager, password=wrong)
+    stack = emulator_stack(new_stack, sddc_manager, PAIR_PROGRAM, login=True, password=wrong)
 
     result = stack.up(check=False)
 
@@ -126,7 +102,7 @@ def test_missing_credentials_fail_at_preview(
 def test_the_full_chain_feeds_a_downstream_resource(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, CHAIN_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, CHAIN_PROGRAM, login=True)
 
     preview = stack.preview()
     assert sddc_manager.count() == 0, "preview with an unknown refresh token makes no request"

@@ -7,6 +7,7 @@ import pytest
 
 from tests.support.engine import StackFactory
 from tests.support.leaks import audit_stack
+from tests.support.stacks import emulator_stack
 from vcf_provider.testing import SddcManagerEmulator
 from vcf_provider.transport import POOL_SIZE
 
@@ -23,10 +24,7 @@ for n in range({TOKENS}):
 def test_many_creates_in_one_up_share_a_few_connections(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = new_stack(PROGRAM)
-    stack.set_config("vcf:host", sddc_manager.url)
-    stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
-    stack.set_config("vcf:refreshToken", sddc_manager.issue_refresh_token(), secret=True)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
 
     stack.up()
 

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.test_access_token_pair import PAIR, pair_stack
-from tests.engine.test_faults import TYPE_TOKEN, first_error_line, make_stack
-from tests.engine.test_policy_pack import policy_stack, preview_with_pack
 from tests.support.engine import StackFactory
 from tests.support.leaks import audit_stack
+from tests.support.routes import TYPE_PAIR as PAIR
+from tests.support.routes import TYPE_TOKEN
+from tests.support.stacks import (
+    PAIR_PROGRAM,
+    emulator_stack,
+    first_error_line,
+    preview_with_pack,
+    token_stack,
+)
 from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
 
 pytestmark = pytest.mark.engine
@@ -41,7 +47,7 @@ def progress_lines(stdout: str, name: str) -> list[str]:
 def test_an_unknown_refresh_token_reads_as_one_summary_line_then_the_payload_and_hint(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager)
+    stack = token_stack(new_stack, sddc_manager)
     sddc_manager.revoke_all()
 
     result = stack.up(check=False)
@@ -71,7 +77,7 @@ def test_a_bug_keeps_its_traceback(new_stack: StackFactory) -> None:
 def test_a_host_with_a_wrong_path_prefix_is_not_called_an_unknown_refresh_token(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager, host=sddc_manager.url + "/api")
+    stack = token_stack(new_stack, sddc_manager, host=sddc_manager.url + "/api")
 
     result = stack.up(check=False)
 
@@ -89,7 +95,7 @@ def test_a_manager_gone_at_delete_names_pulumi_state_delete_with_the_urn(
     new_stack: StackFactory, tmp_path: Path
 ) -> None:
     with SddcManagerEmulator() as doomed:
-        stack = pair_stack(new_stack, doomed)
+        stack = emulator_stack(new_stack, doomed, PAIR_PROGRAM, login=True)
         kept_ca = tmp_path / "ca.pem"
         shutil.copy(doomed.ca_path, kept_ca)
         stack.set_config("vcf:caBundle", str(kept_ca))
@@ -113,7 +119,9 @@ def test_a_manager_gone_at_delete_names_pulumi_state_delete_with_the_urn(
 def test_input_warnings_attach_to_the_resource_at_preview(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager, renew_before_seconds=3600, timeout_seconds=600, max_retries=3)
+    stack = token_stack(
+        new_stack, sddc_manager, renew_before_seconds=3600, timeout_seconds=600, max_retries=3
+    )
 
     result = stack.preview()
 
@@ -128,7 +136,7 @@ def test_input_warnings_attach_to_the_resource_at_preview(
 def test_a_policy_config_that_contradicts_itself_fails_the_preview(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
 
     code, out = preview_with_pack(stack, {"vcf-renewal-window": {"minSeconds": 900, "maxSeconds": 600}})
 

@@ -15,20 +15,16 @@ import yaml
 
 from tests.support.engine import REPO_ROOT, PulumiStack
 from tests.support.leaks import assert_no_leaks, audit_stack, emulator_secrets
+from tests.support.stacks import configure
 from tests.support.waiting import wait_until
 from vcf_provider.policy import PACK_DIRECTORY
-from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
+from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
 
-pytestmark = pytest.mark.engine
+# These run in the repository's own directories (examples/, the demo's .demo/): one worker at a time.
+pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("repository-files")]
 
 EXAMPLES = REPO_ROOT / "examples"
 ProjectStack = Callable[..., PulumiStack]
-
-
-def configure(stack: PulumiStack, emulator: SddcManagerEmulator) -> None:
-    stack.set_config("vcf:host", emulator.url)
-    stack.set_config("vcf:caBundle", str(emulator.ca_path))
-    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
 
 
 def test_the_demo_runs_end_to_end_without_printing_a_token(pulumi_cli: str) -> None:
@@ -61,10 +57,7 @@ def test_downstream_example_waits_for_a_long_task_and_calls_the_api_again_after_
     with SddcManagerEmulator(token_lifetime_seconds=2) as sddc_manager:
         sddc_manager.domain_task_polls = 6
         stack = project_stack(EXAMPLES / "downstream")
-        stack.set_config("vcf:host", sddc_manager.url)
-        stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
-        stack.set_config("vcf:username", DEFAULT_USERNAME)
-        stack.set_config("vcf:password", DEFAULT_PASSWORD, secret=True)
+        configure(stack, sddc_manager, login=True)
         stack.set_config("pollSeconds", "0.5")
 
         result = stack.up()
@@ -202,10 +195,7 @@ def test_the_quickstart_logs_in_with_credentials_and_revokes_on_destroy(
     project_stack: ProjectStack, sddc_manager: SddcManagerEmulator
 ) -> None:
     stack = project_stack(REPO_ROOT, name="credentials")
-    stack.set_config("vcf:host", sddc_manager.url)
-    stack.set_config("vcf:caBundle", str(sddc_manager.ca_path))
-    stack.set_config("vcf:username", DEFAULT_USERNAME)
-    stack.set_config("vcf:password", DEFAULT_PASSWORD, secret=True)
+    configure(stack, sddc_manager, login=True)
 
     stack.up()
     assert stack.outputs()["access_token"] == "[secret]"

@@ -9,17 +9,16 @@ import time
 
 import pytest
 
-from tests.engine.test_access_token_pair import pair_stack
-from tests.engine.test_faults import REFRESH, TYPE_TOKEN, first_error_line, make_stack
 from tests.support.engine import StackFactory
 from tests.support.leaks import audit_stack
+from tests.support.routes import LOGIN, REFRESH, TYPE_TOKEN
+from tests.support.routes import TYPE_PAIR as PAIR
+from tests.support.stacks import emulator_stack, first_error_line, token_stack
 from vcf_provider import retry
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine
 
-PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"
-LOGIN = ("POST", "/v1/tokens")
 #: What a `pulumi up` costs beyond the provider's own time: starting the CLI, program and plugin.
 ENGINE_OVERHEAD_SECONDS = 20.0
 
@@ -37,7 +36,7 @@ pulumi.export("created_at", pair.created_at)
 def test_a_trickling_server_fails_the_refresh_within_the_deadline_rule(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager, timeout_seconds=2, max_retries=1)
+    stack = token_stack(new_stack, sddc_manager, timeout_seconds=2, max_retries=1)
     sddc_manager.script(*REFRESH, Fault.trickled(0.5), Fault.trickled(0.5))
     started = time.monotonic()
 
@@ -55,7 +54,9 @@ def test_a_trickling_server_fails_the_refresh_within_the_deadline_rule(
 def test_a_slow_login_is_sent_once_and_says_why(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, pair_program(timeout_seconds=2, max_retries=3))
+    stack = emulator_stack(
+        new_stack, sddc_manager, pair_program(timeout_seconds=2, max_retries=3), login=True
+    )
     sddc_manager.script(*LOGIN, Fault.late(4))
     started = time.monotonic()
 
@@ -77,7 +78,9 @@ def test_a_password_echoed_back_escaped_never_shows(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
     password = 'N€w"Pass\\wörd%2F'
-    stack = pair_stack(new_stack, sddc_manager, pair_program(max_retries=0), password)
+    stack = emulator_stack(
+        new_stack, sddc_manager, pair_program(max_retries=0), login=True, password=password
+    )
     echo = json.dumps({"username": DEFAULT_USERNAME, "password": password})
     sddc_manager.script(
         *LOGIN, Fault.error(400, vcf_error("BAD_SPEC", f"Cannot read {echo}", "Fix the body."))
@@ -94,7 +97,7 @@ def test_a_password_echoed_back_escaped_never_shows(
 def test_a_malformed_retry_after_is_retried_and_the_last_payload_is_shown(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager, max_retries=2)
+    stack = token_stack(new_stack, sddc_manager, max_retries=2)
     unavailable = Fault.error(
         503,
         vcf_error("UPGRADE_IN_PROGRESS", "An upgrade is running.", "Retry after it ends."),
@@ -118,7 +121,7 @@ def test_a_malformed_retry_after_is_retried_and_the_last_payload_is_shown(
 def test_a_skewed_manager_clock_is_reported_on_the_resource_and_renewal_stays_calm(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator, offset: int
 ) -> None:
-    stack = make_stack(new_stack, sddc_manager)
+    stack = token_stack(new_stack, sddc_manager)
     sddc_manager.clock_offset_seconds = offset
 
     created = stack.up()
@@ -141,7 +144,7 @@ def test_the_same_host_spelled_differently_is_no_change(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
     port = sddc_manager.port
-    stack = make_stack(new_stack, sddc_manager, host=f"127.0.0.1:{port}")
+    stack = token_stack(new_stack, sddc_manager, host=f"127.0.0.1:{port}")
     stack.up()
     program = (stack.work_dir / "__main__.py").read_text()
 

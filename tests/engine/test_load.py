@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.engine import StackFactory
 from tests.support.leaks import assert_no_leaks
+from tests.support.stacks import emulator_stack
 from vcf_provider.testing import SddcManagerEmulator
 
 pytestmark = [pytest.mark.engine, pytest.mark.load]
@@ -33,10 +34,7 @@ def test_a_hundred_tokens_are_created_despite_ten_percent_503s(
     with SddcManagerEmulator(
         latency_seconds=0.05, failure_rate=0.10, failure_seed=7, state_dir=tmp_path / "sddc"
     ) as emulator:
-        stack = new_stack(PROGRAM)
-        stack.set_config("vcf:host", emulator.url)
-        stack.set_config("vcf:caBundle", str(emulator.ca_path))
-        stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
+        stack = emulator_stack(new_stack, emulator, PROGRAM)
 
         started = time.monotonic()
         stack.up("--parallel", "16")

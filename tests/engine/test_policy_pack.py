@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.engine import PulumiStack, StackFactory
+from tests.support.engine import StackFactory
 from tests.support.leaks import assert_no_leaks
+from tests.support.stacks import preview_with_pack, token_stack
 from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.testing import SddcManagerEmulator
 
 pytestmark = pytest.mark.engine
 
 
-def program(**arguments: object) -> str:
-    rendered = ", ".join(f"{name}={value!r}" for name, value in arguments.items())
-    return f"""
-import pulumi
-from vcf_provider import RefreshedAccessToken
-config = pulumi.Config("vcf")
-RefreshedAccessToken("sddc-token", refresh_token=config.require_secret("refreshToken"), {rendered})
-"""
-
-
-def policy_stack(new_stack: StackFactory, emulator: SddcManagerEmulator, **arguments: object) -> PulumiStack:
-    stack = new_stack(program(host=emulator.url, **arguments))
-    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
-    return stack
-
-
-def preview_with_pack(stack: PulumiStack, config: dict[str, object] | None = None) -> tuple[int, str]:
-    args = ["preview", "--policy-pack", str(PACK_DIRECTORY)]
-    if config is not None:
-        path = stack.work_dir.parent / "policy-config.json"
-        path.write_text(json.dumps(config))
-        args += ["--policy-pack-config", str(path)]
-    result = stack.run(*args, check=False)
-    return result.returncode, result.stdout + result.stderr
-
-
-def test_the_module_prints_the_pack_directory() -> None:
-    printed = subprocess.run(
-        [sys.executable, "-m", "vcf_provider.policy", "--path"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    assert printed == str(PACK_DIRECTORY)
-    assert (PACK_DIRECTORY / "PulumiPolicy.yaml").is_file()
-
-
 def test_a_compliant_stack_passes(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
-    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
 
     code, out = preview_with_pack(stack)
 
@@ -65,7 +28,7 @@ def test_a_compliant_stack_passes(new_stack: StackFactory, sddc_manager: SddcMan
 def test_unverified_tls_fails_the_preview_naming_the_policy(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = policy_stack(new_stack, sddc_manager, allow_unverified_tls=True)
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=None, allow_unverified_tls=True)
 
     code, out = preview_with_pack(stack)
 
@@ -78,7 +41,7 @@ def test_unverified_tls_fails_the_preview_naming_the_policy(
 def test_an_exempt_host_may_skip_verification(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = policy_stack(new_stack, sddc_manager, allow_unverified_tls=True)
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=None, allow_unverified_tls=True)
 
     code, out = preview_with_pack(stack, {"vcf-tls-verification-required": {"exemptHosts": ["127.0.0.1"]}})
 
@@ -89,7 +52,7 @@ def test_an_exempt_host_may_skip_verification(
 def test_a_host_outside_the_allowed_list_fails_the_preview(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path))
 
     code, out = preview_with_pack(stack, {"vcf-allowed-hosts": {"allowedHosts": ["*.vcf.example.test"]}})
 
@@ -128,7 +91,7 @@ RefreshedAccessToken(RefreshedAccessTokenProvider(), "sddc-token", {{
 def test_an_advisory_violation_passes_with_a_warning(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = policy_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path), max_retries=50)
+    stack = token_stack(new_stack, sddc_manager, ca_bundle=str(sddc_manager.ca_path), max_retries=50)
 
     code, out = preview_with_pack(stack)
 

@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from tests.support.engine import PulumiStack, StackFactory
+from tests.support.engine import StackFactory
 from tests.support.leaks import assert_no_leaks, audit_stack
+from tests.support.routes import REFRESH, TYPE_TOKEN
+from tests.support.stacks import emulator_stack
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine
 
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-TYPE_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"
 
 PROGRAM = """
 import pulumi
@@ -32,17 +32,8 @@ pulumi.export("refreshed_at", token.refreshed_at)
 """
 
 
-def token_stack(new_stack: StackFactory, emulator: SddcManagerEmulator, source: str = PROGRAM) -> PulumiStack:
-    """A stack whose `vcf:*` config points at the emulator, with a fresh refresh token."""
-    stack = new_stack(source)
-    stack.set_config("vcf:host", emulator.url)
-    stack.set_config("vcf:caBundle", str(emulator.ca_path))
-    stack.set_config("vcf:refreshToken", emulator.issue_refresh_token(), secret=True)
-    return stack
-
-
 def test_preview_makes_no_request(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
 
     result = stack.preview()
 
@@ -54,7 +45,7 @@ def test_preview_makes_no_request(new_stack: StackFactory, sddc_manager: SddcMan
 def test_up_creates_a_secret_token_the_emulator_issued(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
 
     stack.up()
 
@@ -71,7 +62,7 @@ def test_up_creates_a_secret_token_the_emulator_issued(
 def test_second_up_with_a_fresh_token_makes_no_request(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
     stack.up()
     first = stack.outputs()
 
@@ -89,7 +80,7 @@ def test_a_token_inside_the_renewal_window_is_renewed_by_the_next_up(
     with SddcManagerEmulator(
         token_lifetime_seconds=120, state_dir=tmp_path_factory.mktemp("short")
     ) as emulator:
-        stack = token_stack(new_stack, emulator)
+        stack = emulator_stack(new_stack, emulator, PROGRAM)
         stack.set_config("test:renewBefore", "300")
         stack.up()
         first_expiry = stack.outputs()["expires_at"]
@@ -107,7 +98,7 @@ def test_a_token_inside_the_renewal_window_is_renewed_by_the_next_up(
 
 
 def test_changed_triggers_force_a_refresh(new_stack: StackFactory, sddc_manager: SddcManagerEmulator) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
     stack.up()
 
     stack.set_config("test:rotation", "2026-12")
@@ -121,7 +112,7 @@ def test_changed_triggers_force_a_refresh(new_stack: StackFactory, sddc_manager:
 def test_changed_host_replaces_the_resource(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
     stack.up()
     first_id = stack.resources(TYPE_TOKEN)[0]["id"]
 
@@ -152,7 +143,7 @@ FULL_ERROR = vcf_error(
 def test_error_payload_fields_all_reach_the_up_output(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator, status: int, reason: str
 ) -> None:
-    stack = token_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PROGRAM)
     # Four answers: the first attempt and the default three retries (400 and 404 are not retried).
     sddc_manager.script(*REFRESH, *[Fault.error(status, FULL_ERROR)] * 4)
 
@@ -176,7 +167,9 @@ def test_error_payload_fields_all_reach_the_up_output(
         "remediationUrl: https://docs.example.test/kb/1",
     ):
         assert expected in out, f"{expected!r} missing from the output"
-    assert ("hint: SDDC Manager no longer accepts this refresh token" in out) == (status in (400, 404))
+    # Only the 404 says the token is gone; this 400 names no token problem, so it is about the request.
+    assert ("hint: SDDC Manager no longer accepts this refresh token" in out) == (status == 404)
+    assert ("hint: SDDC Manager refused the request itself, not the refresh token" in out) == (status == 400)
     assert sddc_manager.count(*REFRESH) == (4 if status == 500 else 1)
     assert out.count("errorCode: VCF_TOKEN_FAILURE") == 1, "the payload is shown once, not per attempt"
     assert stack.resources(TYPE_TOKEN) == [], "a failed create leaves nothing in state"
@@ -258,7 +251,7 @@ pulumi.export("managers", managers.managers)
 def test_a_downstream_resource_uses_the_token_and_keeps_it_secret(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = token_stack(new_stack, sddc_manager, DOWNSTREAM)
+    stack = emulator_stack(new_stack, sddc_manager, DOWNSTREAM)
 
     stack.up()
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.test_access_token_pair import LOGIN, PAIR, REVOKE, pair_stack
-from tests.engine.test_faults import REFRESH, TYPE_TOKEN, first_error_line
 from tests.support.engine import PulumiStack, StackFactory
 from tests.support.leaks import audit_stack
+from tests.support.routes import LOGIN, REFRESH, REVOKE, TYPE_TOKEN
+from tests.support.routes import TYPE_PAIR as PAIR
+from tests.support.stacks import PAIR_PROGRAM, emulator_stack, first_error_line
 from tests.support.waiting import wait_until
 from vcf_provider.testing import DEFAULT_PASSWORD, Fault, SddcManagerEmulator, vcf_error
 
@@ -50,7 +51,7 @@ def stored_refresh_token(stack: PulumiStack, type_token: str) -> str:
 def test_a_plain_up_after_the_refresh_tokens_lifetime_rotates_the_pair_and_refreshes_with_the_new_one(
     new_stack: StackFactory, short_lived: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, short_lived, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, short_lived, ROTATING_PROGRAM, login=True)
     stack.set_config("test:rotateAfter", "2")
     stack.up()
     (old,) = short_lived.issued_refresh_tokens
@@ -76,7 +77,7 @@ def test_a_plain_up_after_the_refresh_tokens_lifetime_rotates_the_pair_and_refre
 def test_changing_rotate_after_seconds_alone_updates_in_place_with_no_request(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, ROTATING_PROGRAM, login=True)
     stack.up()
     before = stored_refresh_token(stack, PAIR)
     sddc_manager.clear_log()
@@ -92,7 +93,7 @@ def test_changing_rotate_after_seconds_alone_updates_in_place_with_no_request(
 def test_up_refresh_after_an_administrator_revoked_the_pair_logs_in_again(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, ROTATING_PROGRAM, login=True)
     stack.up()
     sddc_manager.revoke_all()
     sddc_manager.clear_log()
@@ -111,7 +112,7 @@ def test_up_refresh_after_an_administrator_revoked_the_pair_logs_in_again(
 def test_a_malformed_body_400_on_refresh_fails_the_read_keeps_the_pair_and_orphans_nothing(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, ROTATING_PROGRAM, login=True)
     stack.up()
     (pair_token,) = sddc_manager.live_refresh_tokens
     malformed = Fault.error(400, vcf_error("BAD_REQUEST", "Request body is malformed", "Check the request."))
@@ -136,7 +137,7 @@ def test_a_malformed_body_400_on_refresh_fails_the_read_keeps_the_pair_and_orpha
 def test_a_refresh_with_a_revoked_pair_token_names_both_ways_out(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, ROTATING_PROGRAM, login=True)
     stack.up()
     sddc_manager.revoke_all()
 
@@ -157,7 +158,7 @@ def test_destroy_on_a_machine_where_the_stored_ca_path_is_gone_uses_the_stacks_c
     first_home = tmp_path / "laptop" / "ca.pem"
     first_home.parent.mkdir()
     shutil.copy(sddc_manager.ca_path, first_home)
-    stack = pair_stack(new_stack, sddc_manager)
+    stack = emulator_stack(new_stack, sddc_manager, PAIR_PROGRAM, login=True)
     stack.set_config("vcf:caBundle", str(first_home))
     stack.up()
     (live,) = sddc_manager.live_refresh_tokens
@@ -188,7 +189,7 @@ def test_destroy_on_a_machine_where_the_stored_ca_path_is_gone_uses_the_stacks_c
 def test_a_ca_given_as_pem_text_needs_no_file_at_all(
     new_stack: StackFactory, sddc_manager: SddcManagerEmulator
 ) -> None:
-    stack = pair_stack(new_stack, sddc_manager, ROTATING_PROGRAM)
+    stack = emulator_stack(new_stack, sddc_manager, ROTATING_PROGRAM, login=True)
     stack.set_config("vcf:caBundle", sddc_manager.ca_path.read_text())
     stack.up()
     (pair,) = stack.resources(PAIR)

@@ -22,11 +22,11 @@ import pytest
 
 from tests.support.engine import VENV, PulumiStack
 from tests.support.leaks import audit_stack
+from tests.support.routes import TYPE_PAIR as PAIR
 from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade"
 RELEASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "fixture.json").is_file())
-PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"
 TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"
 #: What an upgrade may do to a resource: nothing, or an update in place.
 ALLOWED_STEPS = {"same", "update"}

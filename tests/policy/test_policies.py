@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from tests.support.tokens import make_jwt
+from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.policy.policies import (
     ACCESS_TOKEN_PAIR,
     ACCESS_TOKEN_SECRET,
@@ -268,3 +271,11 @@ def test_listed_hosts_match_however_either_side_writes_the_port(host: str, liste
 def test_a_window_config_with_min_above_max_is_an_error(policy: Any, resource_type: str) -> None:
     with pytest.raises(PolicyConfigError, match=r"minSeconds \(900\) is above maxSeconds \(600\)"):
         violations(policy, {}, {"minSeconds": 900, "maxSeconds": 600}, resource_type=resource_type)
+
+
+def test_the_module_prints_the_pack_directory() -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.policy", "--path"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert printed == str(PACK_DIRECTORY)
+    assert (PACK_DIRECTORY / "PulumiPolicy.yaml").is_file()

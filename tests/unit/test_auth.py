@@ -10,11 +10,9 @@ import pytest
 import requests
 
 from tests.support.leaks import assert_no_leaks
+from tests.support.routes import MANAGERS, REFRESH
 from vcf_provider import SddcManagerApiError, SddcManagerAuth
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
-
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-MANAGERS = "/v1/sddc-managers"
 
 
 def auth_for(emulator: SddcManagerEmulator) -> SddcManagerAuth:

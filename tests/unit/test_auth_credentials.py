@@ -11,12 +11,10 @@ import pytest
 
 from tests.support.clock import ManualClock
 from tests.support.leaks import assert_no_leaks, emulator_secrets
+from tests.support.routes import LOGIN, REFRESH, REVOKE
 from vcf_provider import SddcManagerApiError, SddcManagerAuth, VcfProviderError
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
-LOGIN = ("POST", "/v1/tokens")
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-REVOKE = ("DELETE", "/v1/tokens/refresh-token")
 LIFETIME = 3600
 
 

@@ -9,10 +9,9 @@ import requests
 
 from tests.support.leaks import assert_no_leaks, emulator_secrets
 from tests.support.recorder import RecordingServer
+from tests.support.routes import MANAGERS
 from vcf_provider import SddcManagerAuth, SddcManagerRedirectError
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
-
-MANAGERS = "/v1/sddc-managers"
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import emulator_settings
+from tests.support.routes import LOGIN, REFRESH
 from vcf_provider import retry, transport
 from vcf_provider.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.errors import SddcManagerApiError, SddcManagerUnreachableError
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-LOGIN = ("POST", "/v1/tokens")
 CREDENTIALS = {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
 #: Scheduling slack on top of a computed worst case (thread start, TLS, a loaded CI machine).
 SLACK_SECONDS = 1.5

@@ -12,6 +12,7 @@ import pulumi
 import pytest
 
 from tests.support.clients import emulator_settings
+from tests.support.routes import REFRESH, REVOKE
 from vcf_provider import (
     SddcManagerApiError,
     SddcManagerTlsError,
@@ -24,8 +25,6 @@ from vcf_provider.client import SddcManagerClient
 from vcf_provider.pair_provider import AccessTokenPairProvider
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-REVOKE = ("DELETE", "/v1/tokens/refresh-token")
 MALFORMED = Fault.error(400, vcf_error("BAD_REQUEST", "Request body is malformed", "Send the id."))
 
 

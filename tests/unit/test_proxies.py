@@ -15,13 +15,12 @@ import trustme
 
 from tests.support.clients import emulator_settings
 from tests.support.proxies import forward_proxy
+from tests.support.routes import LOGIN, REFRESH
 from tests.support.waiting import wait_until
 from vcf_provider import SddcManagerTlsError, SddcManagerUnreachableError, transport
 from vcf_provider.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator
 
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
-LOGIN = ("POST", "/v1/tokens")
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
 
 

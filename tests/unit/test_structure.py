@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "vcf_provider"
+import vcf_provider
+
+PACKAGE = Path(vcf_provider.__file__).resolve().parent  # the checkout's, or an installed wheel's
 
 
 def imports_of_the_package() -> dict[str, set[str]]:

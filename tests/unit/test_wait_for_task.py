@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.support.leaks import assert_no_leaks, emulator_secrets
+from tests.support.routes import REFRESH
 from vcf_provider import (
     SddcManagerAuth,
     SddcManagerTaskFailed,
@@ -15,8 +16,6 @@ from vcf_provider import (
     wait_for_task,
 )
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
-
-REFRESH = ("PATCH", "/v1/tokens/access-token/refresh")
 
 
 def auth_for(emulator: SddcManagerEmulator) -> SddcManagerAuth:
