@@ -27,6 +27,25 @@ _CREDENTIALS_HINT = (
 )
 
 
+def _given(
+    host: str,
+    ca_bundle: str | None,
+    allow_unverified_tls: bool,
+    timeout_seconds: float,
+    max_retries: int,
+    renew_before_seconds: float,
+) -> dict[str, Any]:
+    """The connection arguments by their setting names, for `settings`' checks."""
+    return {
+        settings.HOST: host,
+        settings.CA_BUNDLE: ca_bundle,
+        settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
+        settings.TIMEOUT_SECONDS: timeout_seconds,
+        settings.MAX_RETRIES: max_retries,
+        settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
+    }
+
+
 class SddcManagerAuth(AuthBase):
     """Authenticates ``requests`` calls to SDDC Manager with an access token it renews itself.
 
@@ -102,12 +121,9 @@ class SddcManagerAuth(AuthBase):
     ) -> None:
         self._setup(
             {
-                settings.HOST: host,
-                settings.CA_BUNDLE: ca_bundle,
-                settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-                settings.TIMEOUT_SECONDS: timeout_seconds,
-                settings.MAX_RETRIES: max_retries,
-                settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
+                **_given(
+                    host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds
+                ),
                 settings.REFRESH_TOKEN: refresh_token,
             },
             clock,
@@ -165,14 +181,7 @@ class SddcManagerAuth(AuthBase):
             raise ValueError("SddcManagerAuth.from_credentials: " + "; ".join(problems))
         auth = cls.__new__(cls)
         auth._setup(
-            {
-                settings.HOST: host,
-                settings.CA_BUNDLE: ca_bundle,
-                settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-                settings.TIMEOUT_SECONDS: timeout_seconds,
-                settings.MAX_RETRIES: max_retries,
-                settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
-            },
+            _given(host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds),
             clock,
             "SddcManagerAuth.from_credentials",
         )
