@@ -55,8 +55,9 @@ def test_refresh_sends_the_raw_id_as_a_json_patch_without_authorization(
     assert "Authorization" not in request.headers
 
 
-def test_a_json_string_answer_is_unquoted(tmp_path: Path) -> None:
-    with SddcManagerEmulator(refresh_answer="json", state_dir=tmp_path) as emulator:
+@pytest.mark.parametrize("form", ["json", "raw"])
+def test_the_refresh_answer_is_read_as_a_json_string_or_as_raw_token_text(tmp_path: Path, form: str) -> None:
+    with SddcManagerEmulator(refresh_answer=form, state_dir=tmp_path) as emulator:
         token = refresh(emulator, emulator.issue_refresh_token())
         assert token == emulator.issued_access_tokens[-1]
 

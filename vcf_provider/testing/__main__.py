@@ -19,6 +19,7 @@ from vcf_provider.testing.emulator import (
     DEFAULT_USERNAME,
     SddcManagerEmulator,
 )
+from vcf_provider.testing.statedir import StateDirInUseError
 
 
 def _seconds(minimum: float, inclusive: bool) -> Callable[[str], float]:
@@ -68,7 +69,20 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="shift the tokens' iat/exp by this many seconds (an SDDC Manager whose clock is off)",
     )
-    parser.add_argument("--state-dir", type=Path, help="where to write the CA (default: a temporary dir)")
+    parser.add_argument(
+        "--refresh-answer",
+        choices=("json", "raw"),
+        default="json",
+        help="body of the refresh answer: 'json', a JSON string as the spec declares (default; what "
+        "the official SDKs parse), or 'raw', the bare token text (what some servers send)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="keep the CA, signing key, clock and refresh tokens here, so a restart on the same dir "
+        "keeps working tokens and the same CA; one running emulator per dir (a second one is "
+        "refused). Default: a temporary dir, removed on exit",
+    )
     parser.add_argument("--json", action="store_true", help="print url, ca_path and refresh_token as JSON")
     args = parser.parse_args(argv)
     # Stop cleanly (removing the temporary CA) on `kill` as on Ctrl-C.
@@ -83,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             latency_seconds=args.latency,
             state_dir=args.state_dir,
             clock_offset_seconds=args.clock_offset,
+            refresh_answer=args.refresh_answer,
         )
-    except ImportError as error:
+    except (ImportError, StateDirInUseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:

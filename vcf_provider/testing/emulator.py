@@ -17,8 +17,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from vcf_provider.testing.clock import EmulatorClock
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
 from vcf_provider.testing.server import make_server
+from vcf_provider.testing.statedir import SavedState, StateDir
 from vcf_provider.testing.tasks import TaskBook
 
 DEFAULT_USERNAME = "administrator@vsphere.local"
@@ -37,13 +39,23 @@ def _b64url(data: bytes) -> str:
 
 class _RefreshToken(NamedTuple):
     username: str
-    expires_monotonic: float | None
+    expires_at: float | None
+    """By the emulator's clock (seconds since the epoch); None: until revoked."""
 
 
 class SddcManagerEmulator:
     """An SDDC Manager token API on 127.0.0.1 with real TLS from its own CA.
 
     Use as a context manager, or call `start()` and `stop()`. Everything is thread-safe.
+
+    Time: `clock` is the emulator's own; `advance(seconds)` moves it, and tokens' `iat`/`exp`,
+    refresh-token expiry and tasks follow. `clock.process_environment(path)` gives processes you
+    start (a `pulumi up`) the same time.
+
+    `state_dir`: where the CA lives. Given one, the emulator holds it alone (a second emulator on it
+    is refused with StateDirInUseError) and keeps the CA, the signing key, the clock and the refresh
+    tokens that still work there, so a restart on the same dir carries on where the last one stopped.
+    Without one, everything is in a temporary dir that `stop()` removes.
     """
 
     def __init__(
@@ -58,7 +70,7 @@ class SddcManagerEmulator:
         users: Mapping[str, str] | None = None,
         api_keys: Iterable[str] = (),
         id_tokens: Iterable[str] = (),
-        refresh_answer: str = "raw",
+        refresh_answer: str = "json",
         failure_rate: float = 0.0,
         failure_seed: int = 0,
         state_dir: Path | None = None,
@@ -89,11 +101,11 @@ class SddcManagerEmulator:
         self.id_tokens = set(id_tokens)
         """Identity broker id tokens that POST /v1/tokens accepts as `idToken` (VCF 9)."""
         if refresh_answer not in ("raw", "json"):
-            raise ValueError("refresh_answer is 'raw' (token text) or 'json' (a JSON string)")
+            raise ValueError("refresh_answer is 'json' (a JSON string, as the spec says) or 'raw' (token text)")
         self.refresh_answer = refresh_answer
+        """The refresh answer's body: 'json' (the spec's JSON string, quotes included) or 'raw'."""
         self.failure_rate = failure_rate
         self._random = random.Random(failure_seed)  # noqa: S311 - fault injection, not security
-        self._signing_key = secrets.token_bytes(32)
         self._lock = threading.Lock()
         self._refresh_tokens: dict[str, _RefreshToken] = {}
         self._faults: dict[tuple[str, str], deque[Fault]] = {}
@@ -106,25 +118,51 @@ class SddcManagerEmulator:
         self._hung_requests_closed: list[float] = []
         self.domain_task_polls = 3
         """Polls before a task started by POST /v1/domains or DELETE /v1/domains/{id} ends."""
-        self.tasks = TaskBook()
-        """The tasks `GET /v1/tasks/{id}` serves; add them with `add_task`."""
+        self.domain_task_seconds: float | None = None
+        """When set, those tasks run this long on the emulator's clock instead (see `advance`)."""
 
         self._own_state_dir = None
+        self._persistent = state_dir is not None
         if state_dir is None:
             self._own_state_dir = tempfile.TemporaryDirectory(prefix="sddc-emulator-")
             state_dir = Path(self._own_state_dir.name)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        self.ca = trustme.CA(organization_name="SDDC Manager emulator CA")
-        self.ca_path = state_dir / "sddc-emulator-ca.pem"
-        self.ca.cert_pem.write_to_path(str(self.ca_path))
-        # By default the certificate names every way of reaching this server on loopback.
-        names = cert_hostnames if cert_hostnames is not None else ("localhost", "127.0.0.1", host)
-        server_cert = self.ca.issue_cert(*dict.fromkeys(names))
-        self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        server_cert.configure_cert(self.tls_context)
-
-        self._server = make_server(self, host, port)
+        self._state_dir = StateDir(Path(state_dir))
+        self._state_dir.acquire()
+        try:
+            self._load_state(trustme)
+            self.tasks = TaskBook(self.clock.now)
+            """The tasks `GET /v1/tasks/{id}` serves; add them with `add_task`."""
+            # By default the certificate names every way of reaching this server on loopback.
+            names = cert_hostnames if cert_hostnames is not None else ("localhost", "127.0.0.1", host)
+            server_cert = self.ca.issue_cert(*dict.fromkeys(names))
+            self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            server_cert.configure_cert(self.tls_context)
+            self._server = make_server(self, host, port)
+        except BaseException:
+            self._state_dir.release()
+            if self._own_state_dir is not None:
+                self._own_state_dir.cleanup()
+            raise
         self._thread: threading.Thread | None = None
+
+    def _load_state(self, trustme: Any) -> None:
+        """The CA, signing key, clock and refresh tokens: from the state dir if it has them, else new."""
+        saved = self._state_dir.load_state() if self._persistent else None
+        self._signing_key = saved.signing_key if saved else secrets.token_bytes(32)
+        self.clock = EmulatorClock(saved.clock_offset_seconds if saved else 0.0)
+        """The emulator's time; move it with `advance`."""
+        now = self.clock.now()
+        for refresh_id, (user, expires) in (saved.refresh_tokens if saved else {}).items():
+            if expires is None or expires > now:
+                self._refresh_tokens[refresh_id] = _RefreshToken(user, expires)
+        ca_pem = self._state_dir.load_ca_pem() if self._persistent else None
+        if ca_pem is not None:
+            self.ca = trustme.CA.from_pem(*ca_pem)
+        else:
+            self.ca = trustme.CA(organization_name="SDDC Manager emulator CA")
+            self._state_dir.save_ca_pem(self.ca.cert_pem.bytes(), self.ca.private_key_pem.bytes())
+        self.ca_path = self._state_dir.ca_path
+        self._save()
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -151,6 +189,8 @@ class SddcManagerEmulator:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._save()
+        self._state_dir.release()
         if self._own_state_dir is not None:
             self._own_state_dir.cleanup()
 
@@ -159,6 +199,29 @@ class SddcManagerEmulator:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    # -- time ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        """The emulator's time, seconds since the epoch (real time plus what `advance` added)."""
+        return self.clock.now()
+
+    def advance(self, seconds: float) -> float:
+        """Moves the emulator's time `seconds` ahead, at once; returns the new `now()`.
+
+        Access tokens expire, refresh tokens reach their lifetime and tasks with a duration end
+        as if that time had passed. Processes given `clock.process_environment(...)` follow it.
+        """
+        now = self.clock.advance(seconds)
+        self._save()
+        return now
+
+    def _save(self) -> None:
+        """Writes what a restart on the same state dir needs (only for a dir the caller gave)."""
+        if not self._persistent:
+            return
+        with self._lock:
+            tokens = {key: (token.username, token.expires_at) for key, token in self._refresh_tokens.items()}
+        self._state_dir.save_state(SavedState(self._signing_key, self.clock.offset_seconds, tokens))
 
     # -- tokens ------------------------------------------------------------------------------
     def issue_refresh_token(
@@ -174,19 +237,18 @@ class SddcManagerEmulator:
         """
         refresh_id = refresh_id or str(uuid.uuid4())
         lifetime = self.refresh_token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
-        expires = None if lifetime is None else time.monotonic() + lifetime
+        expires = None if lifetime is None else self.clock.now() + lifetime
         with self._lock:
             self._refresh_tokens[refresh_id] = _RefreshToken(username, expires)
             self._issued_refresh_tokens.append(refresh_id)
+        self._save()
         return refresh_id
 
     def refresh_token_user(self, refresh_id: str) -> str | None:
         """The user of a refresh token that still works, or None (unknown, expired or revoked)."""
         with self._lock:
             token = self._refresh_tokens.get(refresh_id)
-        if token is None or (
-            token.expires_monotonic is not None and time.monotonic() >= token.expires_monotonic
-        ):
+        if token is None or (token.expires_at is not None and self.clock.now() >= token.expires_at):
             return None
         return token.username
 
@@ -196,7 +258,8 @@ class SddcManagerEmulator:
             if self._refresh_tokens.pop(refresh_id, None) is None:
                 return False
             self._revoked.append(refresh_id)
-            return True
+        self._save()
+        return True
 
     def revoke_all(self) -> int:
         """Revoke every refresh token (an administrator's clean-up); returns how many still worked."""
@@ -204,14 +267,18 @@ class SddcManagerEmulator:
         with self._lock:
             self._revoked.extend(self._refresh_tokens)
             self._refresh_tokens.clear()
+        self._save()
         return len(working)
 
     def expire_refresh_tokens(self) -> int:
         """Let every refresh token reach its end of life now, as if its lifetime had passed."""
+        now = self.clock.now()
         with self._lock:
             for refresh_id, token in self._refresh_tokens.items():
-                self._refresh_tokens[refresh_id] = _RefreshToken(token.username, time.monotonic())
-            return len(self._refresh_tokens)
+                self._refresh_tokens[refresh_id] = _RefreshToken(token.username, now)
+            expired = len(self._refresh_tokens)
+        self._save()
+        return expired
 
     @property
     def issued_refresh_tokens(self) -> list[str]:
@@ -227,12 +294,12 @@ class SddcManagerEmulator:
     @property
     def live_refresh_tokens(self) -> list[str]:
         """Refresh tokens that still work: issued, not revoked, not expired."""
-        now = time.monotonic()
+        now = self.clock.now()
         with self._lock:
             return [
                 refresh_id
                 for refresh_id, token in self._refresh_tokens.items()
-                if token.expires_monotonic is None or token.expires_monotonic > now
+                if token.expires_at is None or token.expires_at > now
             ]
 
     @property
@@ -248,7 +315,7 @@ class SddcManagerEmulator:
         clock_offset_seconds: float = 0.0,
     ) -> str:
         """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
-        now = int(time.time() + self.clock_offset_seconds + clock_offset_seconds)
+        now = int(self.clock.now() + self.clock_offset_seconds + clock_offset_seconds)
         lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
         claims = {
             "iat": now,
@@ -280,7 +347,7 @@ class SddcManagerEmulator:
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         except (ValueError, TypeError):
             return False
-        now = time.time() + self.clock_offset_seconds
+        now = self.clock.now() + self.clock_offset_seconds
         return isinstance(claims, dict) and float(claims.get("exp", 0)) > now
 
     # -- tasks -------------------------------------------------------------------------------
@@ -293,11 +360,15 @@ class SddcManagerEmulator:
         errors: Iterable[Mapping[str, Any]] = (),
         task_type: str = "DOMAIN_CREATE",
         subtasks: Iterable[str] = ("Validate input", "Deploy", "Configure"),
+        duration_seconds: float | None = None,
     ) -> str:
         """A task that `GET /v1/tasks/{id}` reports IN_PROGRESS for `polls_until_done` polls, then
         `final` (``SUCCESSFUL``, ``FAILED``, ``CANCELLED``) with `errors` (VCF `Error` dicts, see
         `vcf_error`). Returns its id. Polls need a valid bearer token; script failed polls with
         ``script("GET", f"/v1/tasks/{id}", Fault.error(503), ...)``.
+
+        With `duration_seconds` it runs for that long on the emulator's clock instead (a workload
+        domain: 3600 to 7200), whatever the polls: `advance` the clock to see it end.
         """
         return self.tasks.add(
             name,
@@ -306,6 +377,7 @@ class SddcManagerEmulator:
             errors=errors,
             task_type=task_type,
             subtasks=subtasks,
+            duration_seconds=duration_seconds,
         )
 
     # -- faults and the request log -------------------------------------------------------------

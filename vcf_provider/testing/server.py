@@ -29,6 +29,7 @@ class Backend(Protocol):
     api_keys: set[str]
     id_tokens: set[str]
     domain_task_polls: int
+    domain_task_seconds: float | None
     tasks: TaskBook
     stopping: threading.Event
     tls_context: ssl.SSLContext
@@ -42,7 +43,14 @@ class Backend(Protocol):
     def revoke(self, refresh_id: str) -> bool: ...
     def mint_access_token(self, username: str = ..., *, clock_offset_seconds: float = ...) -> str: ...
     def access_token_is_valid(self, token: str) -> bool: ...
-    def add_task(self, name: str, *, polls_until_done: int = ..., task_type: str = ...) -> str: ...
+    def add_task(
+        self,
+        name: str,
+        *,
+        polls_until_done: int = ...,
+        task_type: str = ...,
+        duration_seconds: float | None = ...,
+    ) -> str: ...
 
 
 def _refresh_token_id(body: bytes) -> str:
@@ -242,7 +250,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         refresh_id = self.emulator.issue_refresh_token(username)
         access = self._mint(username)
-        self._json(200, {"accessToken": access, "refreshToken": {"id": refresh_id}})
+        # 201 as the 9.x spec declares (older specs also listed 200; clients accept any 2xx).
+        self._json(201, {"accessToken": access, "refreshToken": {"id": refresh_id}})
 
     def _refresh(self, body: bytes) -> None:
         refresh_id = _refresh_token_id(body)
@@ -337,7 +346,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _start_task(self, name: str, task_type: str) -> None:
         task_id = self.emulator.add_task(
-            name, polls_until_done=self.emulator.domain_task_polls, task_type=task_type
+            name,
+            polls_until_done=self.emulator.domain_task_polls,
+            task_type=task_type,
+            duration_seconds=self.emulator.domain_task_seconds,
         )
         task = self.emulator.tasks.peek(task_id)
         self._send(202, json.dumps(task).encode(), {"Location": f"{TASKS_PREFIX}{task_id}"})

@@ -1,22 +1,28 @@
-"""Scripted SDDC Manager tasks for the emulator: each poll moves one along until its final status."""
+"""Scripted SDDC Manager tasks for the emulator: each ends after some polls or some emulator time."""
 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _timestamp(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass
 class ScriptedTask:
-    """A task that reports IN_PROGRESS for `polls_until_done` polls, then `final`."""
+    """A task that reports IN_PROGRESS until it ends, then `final`.
+
+    It ends after `polls_until_done` polls, or, with `duration_seconds`, once that much time has
+    passed on the emulator's clock since it started (however many polls that took).
+    """
 
     id: str
     name: str
@@ -25,9 +31,21 @@ class ScriptedTask:
     final: str
     errors: list[dict[str, Any]]
     subtask_names: list[str]
-    created: str = field(default_factory=_now)
+    clock: Callable[[], float]
+    started: float
+    duration_seconds: float | None = None
     completed: str | None = None
     polls: int = 0
+
+    def _progress(self) -> float:
+        """How far along it is, from 0 to 1 (1: done)."""
+        if self.duration_seconds is not None:
+            if self.duration_seconds <= 0:
+                return 1.0
+            return min(1.0, (self.clock() - self.started) / self.duration_seconds)
+        if self.polls > self.polls_until_done:
+            return 1.0
+        return max(0, self.polls - 1) / (self.polls_until_done + 1)
 
     def poll(self) -> dict[str, Any]:
         """The task as `GET /v1/tasks/{id}` answers it now; counts as one poll."""
@@ -36,12 +54,18 @@ class ScriptedTask:
 
     def document(self) -> dict[str, Any]:
         """The task as it stands, without counting a poll."""
-        done = self.polls > self.polls_until_done
+        progress = self._progress()
+        done = progress >= 1.0
         if done and self.completed is None:
-            self.completed = _now()
+            self.completed = _timestamp(self.clock())
         status = self.final if done else "IN_PROGRESS"
         subtasks = [
-            {"name": name, "description": name, "status": self._subtask_status(index, status), "errors": []}
+            {
+                "name": name,
+                "description": name,
+                "status": self._subtask_status(index, status, progress),
+                "errors": [],
+            }
             for index, name in enumerate(self.subtask_names)
         ]
         return {
@@ -49,7 +73,7 @@ class ScriptedTask:
             "name": self.name,
             "type": self.type,
             "status": status,
-            "creationTimestamp": self.created,
+            "creationTimestamp": _timestamp(self.started),
             "completionTimestamp": self.completed,
             "subTasks": subtasks,
             "errors": list(self.errors) if done else [],
@@ -58,21 +82,22 @@ class ScriptedTask:
             "isRetryable": done and self.final == "FAILED",
         }
 
-    def _subtask_status(self, index: int, status: str) -> str:
-        """Sub-tasks finish one by one as the polls go by; the last one ends as the task does."""
+    def _subtask_status(self, index: int, status: str, progress: float) -> str:
+        """Sub-tasks finish one by one as the task goes along; the last one ends as the task does."""
         steps = len(self.subtask_names)
         if status != "IN_PROGRESS":
             return status if index == steps - 1 else "SUCCESSFUL"
-        running = min(steps - 1, max(0, self.polls - 1) * steps // (self.polls_until_done + 1))
+        running = min(steps - 1, int(progress * steps))
         if index < running:
             return "SUCCESSFUL"
         return "IN_PROGRESS" if index == running else "PENDING"
 
 
 class TaskBook:
-    """The emulator's tasks by id. Thread-safe."""
+    """The emulator's tasks by id, timed by `clock` (seconds since the epoch). Thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._tasks: dict[str, ScriptedTask] = {}
 
@@ -85,9 +110,12 @@ class TaskBook:
         errors: Iterable[Mapping[str, Any]] = (),
         task_type: str = "DOMAIN_CREATE",
         subtasks: Iterable[str] = ("Validate input", "Deploy", "Configure"),
+        duration_seconds: float | None = None,
     ) -> str:
         if polls_until_done < 0:
             raise ValueError("polls_until_done must not be negative")
+        if duration_seconds is not None and not duration_seconds >= 0:
+            raise ValueError("duration_seconds must be 0 or more (or None to count polls)")
         task = ScriptedTask(
             id=str(uuid.uuid4()),
             name=name,
@@ -96,6 +124,9 @@ class TaskBook:
             final=final,
             errors=[dict(e) for e in errors],
             subtask_names=list(subtasks),
+            clock=self._clock,
+            started=self._clock(),
+            duration_seconds=duration_seconds,
         )
         with self._lock:
             self._tasks[task.id] = task
