@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PULUMI_BIN_DIR):$(PATH)
 export PULUMI_SKIP_UPDATE_CHECK := true
 PYTHON := $(CURDIR)/.venv/bin/python
 
-.PHONY: setup lint test dist pythons demo bench clean
+.PHONY: setup lint test dist pythons demo bench soak clean
 
 setup:
 	@bash tools/setup.sh
@@ -35,6 +35,11 @@ pythons: setup
 
 demo: setup
 	@$(PYTHON) -m examples.demo
+
+# The long soak: one stack through 2+ simulated years in 60+ runs of `pulumi up --yes --refresh`
+# (SEED=n for another schedule); prints a row per run and a summary. `make test` runs a short slice.
+soak: setup
+	$(PYTHON) -m tests.soak $(if $(SEED),--seed $(SEED),)
 
 bench: setup
 	$(PYTHON) tests/benchmarks/run.py $(if $(QUICK),--quick,)

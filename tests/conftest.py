@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.engine import PulumiStack, find_pulumi
+from tests.support.engine import PulumiStack, create_stack, find_pulumi
 
 pytest_plugins = ["vcf_provider.testing.pytest_plugin"]
 
@@ -34,18 +34,7 @@ def new_stack(pulumi_cli: str, tmp_path: Path) -> Callable[..., PulumiStack]:
     made: list[PulumiStack] = []
 
     def make(source: str, name: str = "test", project: str = "vcf-test") -> PulumiStack:
-        base = tmp_path / f"{project}-{name}-{len(made)}"
-        stack = PulumiStack(
-            pulumi=pulumi_cli,
-            work_dir=base / "project",
-            state_dir=base / "state",
-            home_dir=base / "home",
-            name=name,
-        )
-        for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
-            directory.mkdir(parents=True)
-        stack.write_program(source, project=project)
-        stack.init()
+        stack = create_stack(pulumi_cli, tmp_path / f"{project}-{name}-{len(made)}", source, name, project)
         made.append(stack)
         return stack
 

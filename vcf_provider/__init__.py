@@ -15,10 +15,10 @@ Use it in a Pulumi program::
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from vcf_provider._version import __version__
+from vcf_provider.imports import import_serially
 
 if TYPE_CHECKING:
     from vcf_provider.auth import SddcManagerAuth
@@ -82,7 +82,9 @@ def __getattr__(name: str) -> Any:
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'vcf_provider' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    # Through the shared lock: a user's provider may import SddcManagerAuth in one thread while
+    # ours load the client in another (see vcf_provider.imports).
+    value = getattr(import_serially(module), name)
     globals()[name] = value
     return value
 

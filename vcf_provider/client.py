@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import email.utils
 import json
 import re
 import sys
 import threading
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,7 @@ from vcf_provider.errors import (
     SddcManagerRedirectError,
     SddcManagerTlsError,
     SddcManagerUnreachableError,
+    VcfProviderError,
     parse_vcf_error,
     redact_document,
 )
@@ -196,6 +200,23 @@ class SddcManagerClient:
         hint = NO_SUCH_API_HINT if no_such_api(answer) else None
         self._raise_for_status(action, answer, secrets=secrets, hint=hint)
         return True
+
+    def server_time(self) -> datetime | None:
+        """SDDC Manager's clock now: the Date header of one `HEAD /` (no credential is sent).
+
+        None when no answer comes or it has no usable Date header. Sent once, without retries: it
+        only refines when a stored token is renewed (see `RefreshedAccessTokenProvider.read`).
+        """
+        once = SddcManagerClient(dataclasses.replace(self.settings, max_retries=0), warn_unverified=False)
+        try:
+            answer = once._call("reading SDDC Manager's clock", "HEAD", "/", None, (), repeatable=True)
+        except VcfProviderError:
+            return None
+        try:
+            moment = email.utils.parsedate_to_datetime(answer.headers.get("date", ""))
+        except (TypeError, ValueError):
+            return None
+        return moment if moment.tzinfo is not None else None
 
     def get(self, path: str, access_token: str) -> Any:
         """GET an API path with a bearer token; returns the decoded JSON body."""

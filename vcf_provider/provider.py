@@ -17,7 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from vcf_provider import cancel, clock, inputs, plain_errors
+from vcf_provider import cancel, clock, imports, inputs, plain_errors
 from vcf_provider.jwt import parse_rfc3339, rfc3339
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ UPDATABLE_INPUTS = (
 REPLACING_INPUTS = (inputs.HOST,)
 
 RENEWAL_MARGIN = clock.RENEWAL_MARGIN
+#: A change in the clocks' difference that `read` records (the Date header counts whole seconds,
+#: and the renewal margin covers less than this).
+SKEW_CHANGE_SECONDS = 30
 
 
 def stored_inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -66,11 +69,19 @@ def token_outputs(props: dict[str, Any], access_token: str, received_key: str) -
 def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datetime | None = None) -> bool:
     """True when the stored token expires within the renewal window (or already has).
 
-    Expiry is measured on this machine's clock from the token's lifetime and its receipt time, so
-    a clock that is hours off SDDC Manager's neither renews on every run nor lets the token lapse.
+    Expiry is measured on this machine's clock: the token's `exp` plus the stored difference
+    between the clocks (`clock_skew_seconds`, measured at receipt and again by `read`), else its
+    receipt time plus its lifetime. So a clock that is hours off SDDC Manager's neither renews on
+    every run nor lets the token lapse, and neither does a manager whose clock was set since.
     """
     now = now or datetime.now(timezone.utc)
+    window = timedelta(seconds=renew_before_seconds)
     token = outputs.get(ACCESS_TOKEN)
+    skew = outputs.get(CLOCK_SKEW_SECONDS)
+    if isinstance(token, str) and isinstance(skew, (int, float)) and not isinstance(skew, bool):
+        expiry = clock.timing(token, now).expires_at
+        if expiry is not None:
+            return clock.within(expiry + timedelta(seconds=skew), now, window + RENEWAL_MARGIN)
     received = next(
         (
             parse_rfc3339(v)
@@ -79,7 +90,6 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
         ),
         None,
     )
-    window = timedelta(seconds=renew_before_seconds)
     if isinstance(token, str) and received is not None:
         return clock.renewal_due(token, received, window, now)
     stored = outputs.get(EXPIRES_AT)
@@ -131,6 +141,9 @@ class TokenProvider(ResourceProvider):
         """
         plain_errors.install()
         cancel.install()
+        # The engine calls configure one provider at a time, under the SDK's lock; the calls that
+        # follow run on many threads at once, and a first import there can fail half-way.
+        imports.preload_http_stack()
         configured = req.config.get(f"{inputs.CONFIG_NAMESPACE}:caBundle")
         self.stack_ca_bundle = configured if isinstance(configured, str) and configured else None
 
@@ -188,6 +201,33 @@ class RefreshedAccessTokenProvider(TokenProvider):
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         # SDDC Manager cannot revoke a single access token; it expires on its own at `exp`.
         return None
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Measures SDDC Manager's clock again (`pulumi refresh`, `up --refresh`): one `HEAD /`.
+
+        SDDC Manager judges a token by its own clock. When that clock was set since the token
+        arrived (NTP fixed, a manual change), the token may be dead or nearly so on the manager
+        while it looks fresh here; the new difference between the clocks makes the next diff
+        renew it. No credential is sent, and when the manager does not answer the state is kept.
+        """
+        from vcf_provider.client import SddcManagerClient
+        from vcf_provider.errors import VcfProviderError
+
+        stored = props.get(CLOCK_SKEW_SECONDS)
+        if not isinstance(props.get(ACCESS_TOKEN), str) or not isinstance(stored, (int, float)):
+            return ReadResult(id_, props)
+        try:
+            settings = self.settings(props)
+        except VcfProviderError:  # no CA here: the update, if one is due, says what to do
+            return ReadResult(id_, props)
+        with SddcManagerClient(settings, warn_unverified=False) as client:
+            server_now = client.server_time()
+        if server_now is None:
+            return ReadResult(id_, props)
+        skew = (datetime.now(timezone.utc) - server_now).total_seconds()
+        if abs(skew - stored) < SKEW_CHANGE_SECONDS:
+            return ReadResult(id_, props)
+        return ReadResult(id_, {**props, CLOCK_SKEW_SECONDS: round(skew)})
 
     def _refresh(self, props: dict[str, Any]) -> dict[str, Any]:
         from vcf_provider.client import SddcManagerClient  # the program process never needs it

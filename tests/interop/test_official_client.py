@@ -9,18 +9,17 @@ from typing import Any
 import pytest
 import requests
 
+# The official client, from the dev extra (pinned: the version whose wire format was checked).
+from vmware.sddc_manager.model_client import Error, TokenCreationSpec
+from vmware.sddc_manager.v1.tokens.access_token_client import Refresh
+from vmware.sddc_manager.v1.tokens_client import RefreshToken
+from vmware.sddc_manager.v1_client import Tokens
+from vmware.vapi.lib.connect import get_requests_connector
+from vmware.vapi.stdlib.client.factories import StubConfigurationFactory
+
 from tests.support.leaks import assert_no_leaks
 from tests.support.routes import LOGIN, REFRESH, REVOKE
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
-
-pytest.importorskip("vmware.sddc_manager", reason="the official client comes with the dev extra")
-
-from vmware.sddc_manager.model_client import TokenCreationSpec  # noqa: E402
-from vmware.sddc_manager.v1.tokens.access_token_client import Refresh  # noqa: E402
-from vmware.sddc_manager.v1.tokens_client import RefreshToken  # noqa: E402
-from vmware.sddc_manager.v1_client import Tokens  # noqa: E402
-from vmware.vapi.lib.connect import get_requests_connector  # noqa: E402
-from vmware.vapi.stdlib.client.factories import StubConfigurationFactory  # noqa: E402
 
 
 def official_configuration(emulator: SddcManagerEmulator) -> Any:
@@ -43,7 +42,7 @@ def test_the_official_client_logs_in_refreshes_revokes_and_is_refused_after_the_
     )
     refreshed = Refresh(configuration).refresh_access_token(pair.refresh_token.id)
     RefreshToken(configuration).invalidate_refresh_token(pair.refresh_token.id)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(Error) as refused:
         Refresh(configuration).refresh_access_token(pair.refresh_token.id)
 
     assert sddc_manager.access_token_is_valid(pair.access_token)
@@ -53,7 +52,7 @@ def test_the_official_client_logs_in_refreshes_revokes_and_is_refused_after_the_
     assert sddc_manager.revoked_refresh_tokens == [pair.refresh_token.id]
     calls = [(r.method, r.path) for r in sddc_manager.requests]
     assert calls == [LOGIN, REFRESH, REVOKE, REFRESH]
-    error: Any = refused.value
+    error = refused.value
     assert error.error_code == "REFRESH_TOKEN_NOT_FOUND", "the client parsed the emulator's VCF Error"
     assert error.remediation_message
     assert_no_leaks({"the client's error": repr(error)}, [DEFAULT_PASSWORD, refreshed])

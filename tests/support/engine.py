@@ -186,5 +186,19 @@ class PulumiStack:
         return found
 
 
+def create_stack(
+    pulumi: str, base: Path, source: str, name: str = "test", project: str = "vcf-test"
+) -> PulumiStack:
+    """A new project under `base` (program, file:// backend, PULUMI_HOME) with one initialized stack."""
+    stack = PulumiStack(
+        pulumi=pulumi, work_dir=base / "project", state_dir=base / "state", home_dir=base / "home", name=name
+    )
+    for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
+        directory.mkdir(parents=True)
+    stack.write_program(source, project=project)
+    stack.init()
+    return stack
+
+
 #: The `new_stack` fixture: `new_stack(program_source, name="test", project="vcf-test")`.
 StackFactory = Callable[..., PulumiStack]

@@ -42,7 +42,9 @@ def test_advance_moves_the_claims_of_new_tokens_and_expires_old_ones(
         assert client.get(MANAGERS, access_token=after)["elements"]
 
 
-def test_refresh_tokens_reach_their_lifetime_on_the_emulators_clock(sddc_manager: SddcManagerEmulator) -> None:
+def test_refresh_tokens_reach_their_lifetime_on_the_emulators_clock(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
     refresh_token = sddc_manager.issue_refresh_token()
     with SddcManagerClient(emulator_settings(sddc_manager, max_retries=0)) as client:
         sddc_manager.advance(DAY - 60)

@@ -101,7 +101,9 @@ class SddcManagerEmulator:
         self.id_tokens = set(id_tokens)
         """Identity broker id tokens that POST /v1/tokens accepts as `idToken` (VCF 9)."""
         if refresh_answer not in ("raw", "json"):
-            raise ValueError("refresh_answer is 'json' (a JSON string, as the spec says) or 'raw' (token text)")
+            raise ValueError(
+                "refresh_answer is 'json' (a JSON string, as the spec says) or 'raw' (token text)"
+            )
         self.refresh_answer = refresh_answer
         """The refresh answer's body: 'json' (the spec's JSON string, quotes included) or 'raw'."""
         self.failure_rate = failure_rate
@@ -204,6 +206,11 @@ class SddcManagerEmulator:
     def now(self) -> float:
         """The emulator's time, seconds since the epoch (real time plus what `advance` added)."""
         return self.clock.now()
+
+    def manager_time(self) -> float:
+        """SDDC Manager's own clock: `now()` plus `clock_offset_seconds` (a manager whose clock is off).
+        Token claims, token validity and the Date header follow it."""
+        return self.clock.now() + self.clock_offset_seconds
 
     def advance(self, seconds: float) -> float:
         """Moves the emulator's time `seconds` ahead, at once; returns the new `now()`.
@@ -315,7 +322,7 @@ class SddcManagerEmulator:
         clock_offset_seconds: float = 0.0,
     ) -> str:
         """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
-        now = int(self.clock.now() + self.clock_offset_seconds + clock_offset_seconds)
+        now = int(self.manager_time() + clock_offset_seconds)
         lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
         claims = {
             "iat": now,
@@ -347,7 +354,7 @@ class SddcManagerEmulator:
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         except (ValueError, TypeError):
             return False
-        now = self.clock.now() + self.clock_offset_seconds
+        now = self.manager_time()
         return isinstance(claims, dict) and float(claims.get("exp", 0)) > now
 
     # -- tasks -------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class Backend(Protocol):
     def revoke(self, refresh_id: str) -> bool: ...
     def mint_access_token(self, username: str = ..., *, clock_offset_seconds: float = ...) -> str: ...
     def access_token_is_valid(self, token: str) -> bool: ...
+    def manager_time(self) -> float: ...
     def add_task(
         self,
         name: str,
@@ -122,6 +123,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header tells SDDC Manager's time: the emulator's clock, and any offset it is given.
+        return super().date_time_string(self.emulator.manager_time() if timestamp is None else timestamp)
+
     def _dispatch(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -141,6 +149,8 @@ class _Handler(BaseHTTPRequestHandler):
             ("DELETE", "/v1/tokens/refresh-token"): self._revoke,
             ("GET", "/v1/sddc-managers"): self._sddc_managers,
         }.get((method, path))
+        if route is None and method == "HEAD" and path == "/":
+            route = self._head_root
         if route is None and method == "GET" and path.startswith(TASKS_PREFIX):
             route = self._task
         if route is None and method == "POST" and path == DOMAINS_PATH:
@@ -353,6 +363,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         task = self.emulator.tasks.peek(task_id)
         self._send(202, json.dumps(task).encode(), {"Location": f"{TASKS_PREFIX}{task_id}"})
+
+    def _head_root(self, _body: bytes) -> None:
+        """HEAD /: SDDC Manager's web server answers with its UI's headers (no body for a HEAD)."""
+        self._send(200, b"", {"Content-Type": "text/html"})
 
     def _sddc_managers(self, _body: bytes) -> None:
         if not self._authorized():
