@@ -49,7 +49,7 @@ install() { # install VENV PYTHON [uv pip install options...]: a virtualenv with
 
 unit_tests() { # unit_tests LABEL VENV
   echo "==> $1: unit and policy tests"
-  if "$2/bin/python" -m pytest -q -p no:cacheprovider -n 2 -m "not engine" tests/unit tests/policy; then
+  if VCF_FUZZ_EXAMPLES=50 "$2/bin/python" -m pytest -q -p no:cacheprovider -n 2 -m "not engine" tests/unit tests/policy; then
     passed+=("$1")
   else
     failed+=("$1")

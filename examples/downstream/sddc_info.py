@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-INPUTS = ("host", "refresh_token", "ca_bundle")
+INPUTS = ("host", "refresh_token", "ca_bundle", "triggers")
 
 
 def _managers(props: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,9 +65,17 @@ class SddcManagers(Resource, module="vcf-example", name="SddcManagers"):
         host: pulumi.Input[str],
         refresh_token: pulumi.Input[str],
         ca_bundle: pulumi.Input[str] | None = None,
+        triggers: pulumi.Input[dict[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"host": host, "refresh_token": refresh_token, "ca_bundle": ca_bundle, "managers": None}
+        """`triggers`: any change lists the managers again (an update), e.g. a run number or date."""
+        props = {
+            "host": host,
+            "refresh_token": refresh_token,
+            "ca_bundle": ca_bundle,
+            "triggers": triggers,
+            "managers": None,
+        }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["refresh_token"])
         super().__init__(
             SddcManagersProvider(), resource_name, props, pulumi.ResourceOptions.merge(opts, secret)

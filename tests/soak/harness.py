@@ -39,17 +39,18 @@ PROGRAM = """
 import os
 
 import pulumi
-from tests.soak.downstream import ManagerList
+from examples.downstream.sddc_info import SddcManagers
 from vcf_provider import AccessTokenPair, RefreshedAccessToken
 
 pair = AccessTokenPair("login")
 token = RefreshedAccessToken("token", host=pair.host, refresh_token=pair.refresh_token)
-ManagerList(
+# The downstream example's resource: SddcManagerAuth in every run's update (a new trigger each run).
+SddcManagers(
     "managers",
     host=pair.host,
     refresh_token=pair.refresh_token,
     ca_bundle=pulumi.Config("vcf").get("caBundle"),
-    run=os.environ["SOAK_RUN"],
+    triggers={"run": os.environ["SOAK_RUN"]},
 )
 pulumi.export("expires_at", token.expires_at)
 """

@@ -18,9 +18,9 @@ def test_an_unattended_stack_keeps_one_valid_token_and_one_live_pair_through_eve
     # The table goes to stdout: pytest shows it with a failure.
     report = run_soak(pulumi_cli, tmp_path, short_schedule())
 
-    assert len(report.rows) == 9
+    assert len(report.rows) == 8
     succeeded = [row for row in report.rows if row.result == "ok"]
-    assert len(succeeded) == 7
+    assert len(succeeded) == 6
     assert all(row.live_refresh_tokens == 1 for row in succeeded), "the pair's, and no orphan"
     assert report.logins_actual <= report.logins_expected
     assert report.rows[4].result == "failed as documented (manager down)"
