@@ -17,6 +17,11 @@ ENGINE_MISSING = (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first: on two workers, one left for the end would run alone while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def pulumi_cli() -> str:
     """Path of the pulumi CLI; engine tests skip without it, except in CI where that is a failure."""

@@ -1,9 +1,11 @@
 """`make test`: every check CI runs, in stages, two lanes at a time, with banners and a summary.
 
 Lane 1 runs the whole pytest suite on the default Python, spread over two workers (pytest-xdist).
-Lane 2 meanwhile builds and checks the wheel (`tools/dist_check.py`), then runs the unit and policy
-tests on the other supported Pythons and on the lowest allowed dependency versions
-(`tools/pythons.sh`). Lint runs first, alone, since everything after it assumes clean code.
+Lane 2 meanwhile lints (ruff, mypy: `make lint`), builds and checks the wheel
+(`tools/dist_check.py`), then runs the unit and policy tests on the other supported Pythons and on
+the lowest allowed dependency versions (`tools/pythons.sh`). Lint leads lane 2 rather than
+running alone first: its result is known within half a minute either way, and the tests need not
+wait for it. A failed lint stops lane 2 and fails the run.
 
 Lane 2's output goes to a log under `.test-logs/`, shown when a stage fails; lane 1 streams.
 """
@@ -73,15 +75,14 @@ def main() -> int:
     pythons = Stage("pythons (3.10, 3.12, 3.13, lowest versions)", ["bash", "tools/pythons.sh"])
     stages = [lint, pytest, dist, pythons]
 
-    if run(lint):
-        side = threading.Thread(target=run_lane, args=([dist, pythons],))
-        side.start()
-        run(pytest)
-        side.join()
+    side = threading.Thread(target=run_lane, args=([lint, dist, pythons],))
+    side.start()
+    run(pytest)
+    side.join()
 
     total = time.monotonic() - STARTED
     failed = [s for s in stages if s.result != "passed"]
-    print("\n==> summary (lanes overlap: pytest beside dist, then pythons)")
+    print("\n==> summary (lanes overlap: pytest beside lint, dist, then pythons)")
     print(f"    {'stage':<46} {'time':>7}  result")
     for stage in stages:
         shown = f"{stage.seconds:6.0f}s" if stage.result != "not run" else "      -"

@@ -69,19 +69,15 @@ def token_outputs(props: dict[str, Any], access_token: str, received_key: str) -
 def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datetime | None = None) -> bool:
     """True when the stored token expires within the renewal window (or already has).
 
-    Expiry is measured on this machine's clock: the token's `exp` plus the stored difference
-    between the clocks (`clock_skew_seconds`, measured at receipt and again by `read`), else its
-    receipt time plus its lifetime. So a clock that is hours off SDDC Manager's neither renews on
-    every run nor lets the token lapse, and neither does a manager whose clock was set since.
+    Expiry is measured on this machine's clock: the token's receipt time plus its lifetime (so a
+    clock that is hours off SDDC Manager's neither renews on every run nor lets the token lapse),
+    or earlier, its `exp` plus the difference between the clocks that `read` measured last (a
+    manager whose clock was set since the token arrived). A measurement only ever brings renewal
+    forward: a `Date` header that is wrong cannot keep a token past its lifetime.
     """
     now = now or datetime.now(timezone.utc)
     window = timedelta(seconds=renew_before_seconds)
     token = outputs.get(ACCESS_TOKEN)
-    skew = outputs.get(CLOCK_SKEW_SECONDS)
-    if isinstance(token, str) and isinstance(skew, (int, float)) and not isinstance(skew, bool):
-        expiry = clock.timing(token, now).expires_at
-        if expiry is not None:
-            return clock.within(expiry + timedelta(seconds=skew), now, window + RENEWAL_MARGIN)
     received = next(
         (
             parse_rfc3339(v)
@@ -91,7 +87,13 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
         None,
     )
     if isinstance(token, str) and received is not None:
-        return clock.renewal_due(token, received, window, now)
+        timing = clock.timing(token, received)
+        expiries = [timing.local_expires_at]
+        skew = outputs.get(CLOCK_SKEW_SECONDS)
+        if timing.expires_at is not None and isinstance(skew, (int, float)) and not isinstance(skew, bool):
+            expiries.append(timing.expires_at + timedelta(seconds=skew))
+        known = [expiry for expiry in expiries if expiry is not None]
+        return clock.within(min(known), now, window + RENEWAL_MARGIN) if known else False
     stored = outputs.get(EXPIRES_AT)
     expiry = parse_rfc3339(stored) if isinstance(stored, str) else None
     return clock.within(expiry, now, window + RENEWAL_MARGIN)

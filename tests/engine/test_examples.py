@@ -21,7 +21,7 @@ from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
 
 # These run in the repository's own directories (examples/, the demo's .demo/): one worker at a time.
-pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("repository-files")]
+pytestmark = [pytest.mark.engine, pytest.mark.long, pytest.mark.xdist_group("repository-files")]
 
 EXAMPLES = REPO_ROOT / "examples"
 ProjectStack = Callable[..., PulumiStack]

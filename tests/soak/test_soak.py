@@ -9,7 +9,7 @@ import pytest
 from tests.soak.harness import run_soak
 from tests.soak.schedule import short_schedule
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.long]
 
 
 def test_an_unattended_stack_keeps_one_valid_token_and_one_live_pair_through_every_event(

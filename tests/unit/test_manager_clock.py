@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from tests.support.clients import emulator_settings
+from tests.support.tokens import make_jwt
 from vcf_provider.client import SddcManagerClient
+from vcf_provider.jwt import rfc3339
 from vcf_provider.provider import CLOCK_SKEW_SECONDS, RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
 
@@ -100,3 +102,21 @@ def test_configure_loads_the_http_stack_before_the_engine_calls_from_many_thread
         [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert output.strip() == "True"
+
+
+def test_a_measured_difference_only_brings_renewal_forward_so_a_wrong_date_header_cannot_delay_it() -> None:
+    now = datetime.now(timezone.utc)
+    issued = int(now.timestamp()) - 3500
+    nearly_expired = {
+        "access_token": make_jwt(iat=issued, exp=issued + 3600),
+        "refreshed_at": rfc3339(now - timedelta(seconds=3500)),
+        CLOCK_SKEW_SECONDS: 10 * 365 * 86_400,  # a Date header from a clock ten years behind
+    }
+    fresh = {
+        "access_token": make_jwt(iat=int(now.timestamp()), exp=int(now.timestamp()) + 3600),
+        "refreshed_at": rfc3339(now),
+    }
+
+    assert renewal_due(nearly_expired, 300, now), "due by its lifetime, whatever the header said"
+    assert not renewal_due({**fresh, CLOCK_SKEW_SECONDS: TWO_HOURS}, 300, now), "manager behind: no hurry"
+    assert renewal_due({**fresh, CLOCK_SKEW_SECONDS: -TWO_HOURS}, 300, now), "manager ahead: dead there"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import random
 import secrets
 import ssl
@@ -20,6 +16,7 @@ from typing import Any, NamedTuple
 from vcf_provider.testing.clock import EmulatorClock
 from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
 from vcf_provider.testing.server import make_server
+from vcf_provider.testing.signing import sign_access_token, verified_claims
 from vcf_provider.testing.statedir import SavedState, StateDir
 from vcf_provider.testing.tasks import TaskBook
 
@@ -31,10 +28,6 @@ MISSING_TRUSTME = (
     "the SDDC Manager emulator makes its own CA with trustme, which is not installed: "
     "pip install 'vcf-provider[testing]'"
 )
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class _RefreshToken(NamedTuple):
@@ -324,38 +317,15 @@ class SddcManagerEmulator:
         """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
         now = int(self.manager_time() + clock_offset_seconds)
         lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
-        claims = {
-            "iat": now,
-            "nbf": now,
-            "exp": now + int(lifetime),
-            "sub": username,
-            "iss": "vcf-auth",
-            "aud": "sddc-manager",
-            "jti": str(uuid.uuid4()),
-            "user": username,
-            "name": username.split("@")[0],
-            "scope": ["ADMIN"],
-        }
-        header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        payload = _b64url(json.dumps(claims).encode())
-        signature = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-        token = f"{header}.{payload}.{_b64url(signature)}"
+        token = sign_access_token(self._signing_key, username, now, int(lifetime))
         with self._lock:
             self._issued_access_tokens.append(token)
         return token
 
     def access_token_is_valid(self, token: str) -> bool:
-        """True when `token` was signed by this emulator and has not expired."""
-        try:
-            header, payload, signature = token.split(".")
-            expected = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-            if not hmac.compare_digest(_b64url(expected), signature):
-                return False
-            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        except (ValueError, TypeError):
-            return False
-        now = self.manager_time()
-        return isinstance(claims, dict) and float(claims.get("exp", 0)) > now
+        """True when `token` was signed by this emulator and has not expired by its clock."""
+        claims = verified_claims(self._signing_key, token)
+        return claims is not None and float(claims.get("exp", 0)) > self.manager_time()
 
     # -- tasks -------------------------------------------------------------------------------
     def add_task(
