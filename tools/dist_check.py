@@ -163,9 +163,12 @@ def check_with_uv(wheel: Path, where: Path) -> None:
     venv = where / "uv-venv"
     python = venv / "bin" / "python"
     run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)])
-    run([uv, "pip", "install", "--quiet", "--python", str(python), f"{wheel}[testing]"], cwd=where)
+    run(
+        [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python), f"{wheel}[testing]"],
+        cwd=where,
+    )
     tools = ["pytest>=8", "hypothesis>=6.100", "pytest-xdist>=3.5", "proxy.py>=2.4"]
-    run([uv, "pip", "install", "--quiet", "--python", str(python), *tools], cwd=where)
+    run([uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python), *tools], cwd=where)
     copy = where / "uv-tests"
     shutil.copytree(
         REPO_ROOT / "tests",

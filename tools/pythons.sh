@@ -33,13 +33,13 @@ install() { # install VENV PYTHON [uv pip install options...]: a virtualenv with
   shift 2
   local stamp="$venv/.vcf-provider-installed"
   local wanted
-  wanted=$( (cat pyproject.toml; echo "$*") | sha256sum | cut -d' ' -f1)
+  wanted=$( (cat pyproject.toml; echo "$* compiled") | sha256sum | cut -d' ' -f1)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && return 0
   echo "==> $venv: installing with uv ($python${*:+, $*})"
   rm -rf "$venv"
   if ! { "$UV" venv --quiet --python "$python" "$venv" &&
-         "$UV" pip install --quiet --python "$venv/bin/python" "$@" --editable '.[testing]' &&
-         "$UV" pip install --quiet --python "$venv/bin/python" 'pytest>=8' 'hypothesis>=6.100' 'pytest-xdist>=3.5' 'proxy.py>=2.4'
+         "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" "$@" --editable '.[testing]' &&
+         "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" 'pytest>=8' 'hypothesis>=6.100' 'pytest-xdist>=3.5' 'proxy.py>=2.4'
        } >"$venv.install.log" 2>&1; then
     tail -n 20 "$venv.install.log" >&2
     return 1

@@ -36,9 +36,12 @@ setup_python() {
   say "Installing vcf-provider (editable) with its dev extra into .venv"
   local log=.venv/pip-install.log
   # uv (itself a dev dependency) fills the virtualenv in seconds where pip takes a minute; pip is
-  # the fallback where no uv wheel exists for this machine.
+  # the fallback where no uv wheel exists for this machine. --compile-bytecode as pip does: with
+  # PYTHONDONTWRITEBYTECODE set (as on our machines), every Python process (each program and
+  # provider the engine starts) would otherwise compile pulumi, grpc and requests from source.
   if ! { .venv/bin/python -m pip install --quiet 'uv>=0.4' &&
-         .venv/bin/uv pip install --python .venv/bin/python --editable '.[dev]'; } >"$log" 2>&1; then
+         .venv/bin/uv pip install --compile-bytecode --python .venv/bin/python --editable '.[dev]'
+       } >"$log" 2>&1; then
     echo "    (uv could not install; trying pip)" >&2
     if ! { .venv/bin/python -m pip install --upgrade pip &&
            .venv/bin/python -m pip install --editable '.[dev]'; } >>"$log" 2>&1; then
