@@ -15,7 +15,8 @@ lint: setup
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
 	@for program in examples/*/__main__.py examples/*/*/__main__.py; do \
-		(cd "$$(dirname "$$program")" && MYPYPATH="$(CURDIR)" $(PYTHON) -m mypy --config-file "$(CURDIR)/pyproject.toml" \
+		(cd "$$(dirname "$$program")" && MYPYPATH="$(CURDIR)" MYPY_CACHE_DIR="$(CURDIR)/.mypy_cache" \
+			$(PYTHON) -m mypy --config-file "$(CURDIR)/pyproject.toml" \
 			--no-error-summary --no-warn-unused-configs __main__.py) || exit 1; done
 
 # Everything CI checks, in stages with banners and a summary (tools/run_tests.py): lint; then the
