@@ -186,8 +186,9 @@ def check_with_uv(wheel: Path, where: Path) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
-            "-n",
-            "2",
+            # One process: it runs beside the engine tests, and half of it is waiting anyway.
+            "-p",
+            "no:xdist",
             "tests/unit",
             "tests/policy",
         ],
