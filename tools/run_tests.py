@@ -1,24 +1,20 @@
-"""`make test`: every check CI runs, in stages, three lanes at a time, with banners and a summary.
+"""`make test`: every check CI runs, in stages, two lanes at a time, with banners and a summary.
 
-Lane 1 runs the engine tests (marker `engine`) on the default Python, spread over two workers
-(pytest-xdist). Lane 2 runs every other test on the default Python in one process: mostly waiting
-(deadlines, slow servers on purpose), it costs little CPU beside lane 1. Lane 3 meanwhile lints
-(ruff, mypy: `make lint`), builds and checks the wheel (`tools/dist_check.py`), then runs the unit
-and policy tests on the other supported Pythons and on the lowest allowed dependency versions
-(`tools/pythons.sh`). The two markers split the suite in two, so every test runs once on 3.11.
-Lint leads lane 3 rather than running alone first: its result is known within half a minute either
-way, and the tests need not wait for it. A failed lint stops lane 3 and fails the run.
+Lane 1 runs the whole pytest suite on the default Python, spread over two workers (pytest-xdist).
+Lane 2 meanwhile lints (ruff, mypy: `make lint`), builds and checks the wheel
+(`tools/dist_check.py`), then runs the unit and policy tests on the other supported Pythons and on
+the lowest allowed dependency versions (`tools/pythons.sh`). Lint leads lane 2 rather than
+running alone first: its result is known within half a minute either way, and the tests need not
+wait for it. A failed lint stops lane 2 and fails the run.
 
-The output of lanes 2 and 3 goes to logs under `.test-logs/`, shown when a stage fails; lane 1 streams.
+Lane 2's output goes to a log under `.test-logs/`, shown when a stage fails; lane 1 streams.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -79,31 +75,21 @@ def main() -> int:
     )
     extra = os.environ.get("PYTEST_ARGS", "").split()
     lint = Stage("lint", ["make", "--no-print-directory", "lint"])
-    engine = Stage(
-        "pytest 3.11: engine tests",
-        [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-m", "engine", *extra],
-    )
-    # Its own --basetemp: two sessions at once must not number and prune the same shared one.
-    scratch = tempfile.mkdtemp(prefix="vcf-other-tests-")
-    others = Stage(
-        "pytest 3.11: all other tests",
-        [PYTHON, "-m", "pytest", "-m", "not engine", "--basetemp", f"{scratch}/t", *extra],
+    pytest = Stage(
+        "pytest (3.11, all tests)", [PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadgroup", *extra]
     )
     dist = Stage("dist", [PYTHON, "tools/dist_check.py"])
     pythons = Stage("pythons (3.10, 3.12, 3.13, lowest versions)", ["bash", "tools/pythons.sh"])
-    stages = [lint, engine, others, dist, pythons]
+    stages = [lint, pytest, dist, pythons]
 
-    lanes = [threading.Thread(target=run_lane, args=(lane,)) for lane in ([others], [lint, dist, pythons])]
-    for lane in lanes:
-        lane.start()
-    run(engine)
-    for lane in lanes:
-        lane.join()
-    shutil.rmtree(scratch, ignore_errors=True)
+    side = threading.Thread(target=run_lane, args=([lint, dist, pythons],))
+    side.start()
+    run(pytest)
+    side.join()
 
     total = time.monotonic() - STARTED
     failed = [s for s in stages if s.result != "passed"]
-    print("\n==> summary (three lanes: engine tests | other tests | lint, dist, then pythons)")
+    print("\n==> summary (lanes overlap: pytest beside lint, dist, then pythons)")
     print(f"    {'stage':<46} {'time':>7}  result")
     for stage in stages:
         shown = f"{stage.seconds:6.0f}s" if stage.result != "not run" else "      -"
