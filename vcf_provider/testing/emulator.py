@@ -117,7 +117,6 @@ class SddcManagerEmulator:
         """When set, those tasks run this long on the emulator's clock instead (see `advance`)."""
 
         self._own_state_dir = None
-        self._persistent = state_dir is not None
         if state_dir is None:
             self._own_state_dir = tempfile.TemporaryDirectory(prefix="sddc-emulator-")
             state_dir = Path(self._own_state_dir.name)
@@ -184,7 +183,7 @@ class SddcManagerEmulator:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._save()
+        # Nothing to save: every change to the kept state was written as it happened.
         self._state_dir.release()
         if self._own_state_dir is not None:
             self._own_state_dir.cleanup()
@@ -214,6 +213,11 @@ class SddcManagerEmulator:
         now = self.clock.advance(seconds)
         self._save()
         return now
+
+    @property
+    def _persistent(self) -> bool:
+        """Whether the caller gave the state dir (a temporary one is not worth keeping)."""
+        return self._own_state_dir is None
 
     def _save(self) -> None:
         """Writes what a restart on the same state dir needs (only for a dir the caller gave)."""
