@@ -21,8 +21,7 @@ from vcf_provider._version import __version__
 from vcf_provider.imports import import_serially
 
 if TYPE_CHECKING:
-    from vcf_provider.auth import SddcManagerAuth
-    from vcf_provider.errors import (
+    from vcf_provider.api.errors import (
         InvalidTokenResponseError,
         SddcManagerApiError,
         SddcManagerRedirectError,
@@ -34,28 +33,29 @@ if TYPE_CHECKING:
         VcfError,
         VcfProviderError,
     )
-    from vcf_provider.pair import AccessTokenPair
-    from vcf_provider.resource import RefreshedAccessToken, RefreshedAccessTokenArgs
-    from vcf_provider.tasks import wait_for_task
+    from vcf_provider.downstream.auth import SddcManagerAuth
+    from vcf_provider.downstream.tasks import wait_for_task
+    from vcf_provider.resources.access_token_pair import AccessTokenPair
+    from vcf_provider.resources.refreshed_access_token import RefreshedAccessToken, RefreshedAccessTokenArgs
 
 # Loaded on first use: a program that only declares a RefreshedAccessToken never pays for the
 # error types, and a `pulumi preview` starts faster.
 _PUBLIC = {
-    "AccessTokenPair": "vcf_provider.pair",
-    "RefreshedAccessToken": "vcf_provider.resource",
-    "RefreshedAccessTokenArgs": "vcf_provider.resource",
-    "SddcManagerAuth": "vcf_provider.auth",
-    "InvalidTokenResponseError": "vcf_provider.errors",
-    "SddcManagerApiError": "vcf_provider.errors",
-    "SddcManagerRedirectError": "vcf_provider.errors",
-    "SddcManagerTaskFailed": "vcf_provider.errors",
-    "SddcManagerTaskTimeout": "vcf_provider.errors",
-    "SddcManagerTaskWaitError": "vcf_provider.errors",
-    "SddcManagerTlsError": "vcf_provider.errors",
-    "SddcManagerUnreachableError": "vcf_provider.errors",
-    "VcfError": "vcf_provider.errors",
-    "VcfProviderError": "vcf_provider.errors",
-    "wait_for_task": "vcf_provider.tasks",
+    "AccessTokenPair": "vcf_provider.resources.access_token_pair",
+    "RefreshedAccessToken": "vcf_provider.resources.refreshed_access_token",
+    "RefreshedAccessTokenArgs": "vcf_provider.resources.refreshed_access_token",
+    "SddcManagerAuth": "vcf_provider.downstream.auth",
+    "InvalidTokenResponseError": "vcf_provider.api.errors",
+    "SddcManagerApiError": "vcf_provider.api.errors",
+    "SddcManagerRedirectError": "vcf_provider.api.errors",
+    "SddcManagerTaskFailed": "vcf_provider.api.errors",
+    "SddcManagerTaskTimeout": "vcf_provider.api.errors",
+    "SddcManagerTaskWaitError": "vcf_provider.api.errors",
+    "SddcManagerTlsError": "vcf_provider.api.errors",
+    "SddcManagerUnreachableError": "vcf_provider.api.errors",
+    "VcfError": "vcf_provider.api.errors",
+    "VcfProviderError": "vcf_provider.api.errors",
+    "wait_for_task": "vcf_provider.downstream.tasks",
 }
 
 __all__ = [

@@ -8,7 +8,7 @@ from types import ModuleType
 
 #: What a provider process needs to talk to SDDC Manager; `requests` is imported by SddcManagerAuth
 #: and, for proxy settings, by the transport.
-HTTP_STACK = ("requests", "requests.utils", "vcf_provider.client", "vcf_provider.errors")
+HTTP_STACK = ("requests", "requests.utils", "vcf_provider.api.client", "vcf_provider.api.errors")
 
 _LOCK = threading.RLock()
 

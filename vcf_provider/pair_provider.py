@@ -8,11 +8,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from vcf_provider import clock, credentials, inputs
-from vcf_provider.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
-from vcf_provider.inputs import REFRESH_TOKEN
-from vcf_provider.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
-from vcf_provider.plain_errors import STATE_DELETE
+from vcf_provider.api import credentials
+from vcf_provider.api.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
+from vcf_provider.api.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
+from vcf_provider.engine.plain_errors import STATE_DELETE
 from vcf_provider.provider import (
     ACCESS_TOKEN,
     CLOCK_SKEW_SECONDS,
@@ -22,6 +21,9 @@ from vcf_provider.provider import (
     stored_inputs,
     token_outputs,
 )
+from vcf_provider.resources import inputs
+from vcf_provider.resources import timing as clock
+from vcf_provider.resources.inputs import REFRESH_TOKEN
 
 #: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
 REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, ID_TOKEN, inputs.TRIGGERS)
@@ -55,7 +57,7 @@ def _given(value: Any) -> bool:
 
 
 def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
-    """Exactly one way to log in (see `vcf_provider.credentials`).
+    """Exactly one way to log in (see `vcf_provider.api.credentials`).
 
     No failure names `password`, `api_key` or `id_token`: the engine would print the property's value.
     """
@@ -114,7 +116,7 @@ class AccessTokenPairProvider(TokenProvider):
         return CheckResult(news, inputs.check_connection(news) + check_credentials(news))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from vcf_provider.client import SddcManagerClient  # the program process never needs it
+        from vcf_provider.api.client import SddcManagerClient  # the program process never needs it
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             access_token, refresh_token = client.create_token_pair(login_body(props))
@@ -146,7 +148,7 @@ class AccessTokenPairProvider(TokenProvider):
         pair is reported gone, so `pulumi up --refresh` logs in again and resources fed by the pair
         get the new refresh token in the same run. The access token that refresh returns is not kept.
         """
-        from vcf_provider.client import SddcManagerClient
+        from vcf_provider.api.client import SddcManagerClient
 
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
@@ -156,12 +158,16 @@ class AccessTokenPairProvider(TokenProvider):
         return ReadResult(id_, props) if works else ReadResult("", {})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from vcf_provider.client import SddcManagerClient
+        from vcf_provider.api.client import SddcManagerClient
 
         refresh_token = props.get(REFRESH_TOKEN)
         if not isinstance(refresh_token, str) or not refresh_token:
             return
-        from vcf_provider.errors import SddcManagerApiError, SddcManagerTlsError, SddcManagerUnreachableError
+        from vcf_provider.api.errors import (
+            SddcManagerApiError,
+            SddcManagerTlsError,
+            SddcManagerUnreachableError,
+        )
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             try:

@@ -17,11 +17,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from vcf_provider import cancel, clock, imports, inputs, plain_errors
-from vcf_provider.jwt import parse_rfc3339, rfc3339
+from vcf_provider import imports
+from vcf_provider.api.jwt import parse_rfc3339, rfc3339
+from vcf_provider.engine import cancel, plain_errors
+from vcf_provider.resources import inputs
+from vcf_provider.resources import timing as clock
 
 if TYPE_CHECKING:
-    from vcf_provider.client import ConnectionSettings
+    from vcf_provider.api.client import ConnectionSettings
 
 ACCESS_TOKEN = "access_token"  # noqa: S105 - a property name
 EXPIRES_AT = "expires_at"
@@ -164,7 +167,7 @@ class TokenProvider(ResourceProvider):
         for candidate in candidates.values():
             if candidate and not inputs.missing_ca_file(candidate):
                 return inputs.connection_settings(props, ca_bundle=candidate)
-        from vcf_provider.errors import SddcManagerTlsError
+        from vcf_provider.api.errors import SddcManagerTlsError
 
         tried = "".join(f", nor {name} ({value!r})" for name, value in candidates.items() if value)
         raise SddcManagerTlsError(
@@ -212,8 +215,8 @@ class RefreshedAccessTokenProvider(TokenProvider):
         while it looks fresh here; the new difference between the clocks makes the next diff
         renew it. No credential is sent, and when the manager does not answer the state is kept.
         """
-        from vcf_provider.client import SddcManagerClient
-        from vcf_provider.errors import VcfProviderError
+        from vcf_provider.api.client import SddcManagerClient
+        from vcf_provider.api.errors import VcfProviderError
 
         stored = props.get(CLOCK_SKEW_SECONDS)
         if not isinstance(props.get(ACCESS_TOKEN), str) or not isinstance(stored, (int, float)):
@@ -232,7 +235,7 @@ class RefreshedAccessTokenProvider(TokenProvider):
         return ReadResult(id_, {**props, CLOCK_SKEW_SECONDS: round(skew)})
 
     def _refresh(self, props: dict[str, Any]) -> dict[str, Any]:
-        from vcf_provider.client import SddcManagerClient  # the program process never needs it
+        from vcf_provider.api.client import SddcManagerClient  # the program process never needs it
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             token = client.refresh_access_token(str(props[inputs.REFRESH_TOKEN]))

@@ -259,7 +259,7 @@ RTT_SECONDS = 0.020
 # test first on sys.path, so a checkout of an earlier release measures that release's client.
 SERIAL_PROBE = """
 import sys, time
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
 url, ca, refresh_token, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 try:
     settings = ConnectionSettings(base_url=url, ca_bundle=ca)

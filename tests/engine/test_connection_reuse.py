@@ -8,8 +8,8 @@ import pytest
 from tests.support.engine import StackFactory
 from tests.support.leaks import audit_stack
 from tests.support.stacks import emulator_stack
+from vcf_provider.api.transport import POOL_SIZE
 from vcf_provider.testing import SddcManagerEmulator
-from vcf_provider.transport import POOL_SIZE
 
 pytestmark = pytest.mark.engine
 

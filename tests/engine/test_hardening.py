@@ -14,7 +14,7 @@ from tests.support.leaks import audit_stack
 from tests.support.routes import LOGIN, REFRESH, TYPE_TOKEN
 from tests.support.routes import TYPE_PAIR as PAIR
 from tests.support.stacks import emulator_stack, first_error_line, token_stack
-from vcf_provider import retry
+from vcf_provider.api import retry
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
 pytestmark = pytest.mark.engine

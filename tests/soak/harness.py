@@ -25,7 +25,7 @@ from tests.support.leaks import find_leaks
 from tests.support.routes import LOGIN, REFRESH, TYPE_PAIR, TYPE_TOKEN
 from tests.support.stacks import configure, first_error_line
 from tests.support.waiting import wait_until
-from vcf_provider.jwt import parse_rfc3339
+from vcf_provider.api.jwt import parse_rfc3339
 from vcf_provider.testing import DEFAULT_PASSWORD, Fault, SddcManagerEmulator
 
 #: SDDC Manager's lifetimes (what real ones report) and the package's default pair rotation.

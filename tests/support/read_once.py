@@ -15,8 +15,8 @@ class ReadOnceProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from vcf_provider.client import SddcManagerClient
-        from vcf_provider.inputs import connection_settings
+        from vcf_provider.api.client import SddcManagerClient
+        from vcf_provider.resources.inputs import connection_settings
 
         with SddcManagerClient(connection_settings(props)) as client:
             page = client.get("/v1/sddc-managers", access_token=props["access_token"])

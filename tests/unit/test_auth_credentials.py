@@ -50,7 +50,7 @@ def test_across_the_refresh_tokens_expiry_it_logs_in_again_once(
     sddc_manager.expire_refresh_tokens()  # a day went by
     clock.advance(LIFETIME + 1)
 
-    with caplog.at_level(logging.WARNING, logger="vcf_provider.auth"):
+    with caplog.at_level(logging.WARNING, logger="vcf_provider.downstream.auth"):
         token = auth.access_token()
 
     usable = sddc_manager.access_token_is_valid(token)

@@ -136,7 +136,7 @@ def test_a_failed_refresh_in_the_advisory_window_keeps_the_token_and_warns_once(
     down = Fault.error(503, vcf_error("SERVICE_UNAVAILABLE", "Restarting.", "Retry later."))
     sddc_manager.script(*REFRESH, down, down)
 
-    with caplog.at_level(logging.WARNING, logger="vcf_provider.auth"):
+    with caplog.at_level(logging.WARNING, logger="vcf_provider.downstream.auth"):
         tokens = [auth.access_token() for _ in range(5)]
         clock.advance(31)  # past the pause before the next try, still in the advisory window
         tokens += [auth.access_token() for _ in range(5)]
@@ -170,7 +170,7 @@ def test_a_window_as_long_as_the_token_is_clamped_with_one_warning_not_a_refresh
     clock = ManualClock()
     auth = make_auth(sddc_manager, clock, renew_before_seconds=7200)
 
-    with caplog.at_level(logging.WARNING, logger="vcf_provider.auth"), auth.session() as session:
+    with caplog.at_level(logging.WARNING, logger="vcf_provider.downstream.auth"), auth.session() as session:
         for _ in range(10):
             session.get(sddc_manager.url + MANAGERS, timeout=10).raise_for_status()
             clock.advance(60)  # ten minutes in all: inside the clamped window's fresh part

@@ -14,16 +14,16 @@ from tests.support.clients import emulator_settings
 from tests.support.leaks import assert_no_leaks
 from tests.support.routes import REFRESH
 from tests.support.tokens import make_jwt
-from vcf_provider.client import ConnectionSettings, SddcManagerClient, refresh_token_rejected
-from vcf_provider.errors import (
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient, refresh_token_rejected
+from vcf_provider.api.errors import (
     InvalidTokenResponseError,
     SddcManagerApiError,
     SddcManagerRedirectError,
     SddcManagerTlsError,
     SddcManagerUnreachableError,
 )
+from vcf_provider.api.transport import MAX_BODY_BYTES, Answer
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
-from vcf_provider.transport import MAX_BODY_BYTES, Answer
 
 
 def client_for(emulator: SddcManagerEmulator, **overrides: object) -> SddcManagerClient:

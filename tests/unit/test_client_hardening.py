@@ -10,9 +10,9 @@ import pytest
 
 from tests.support.clients import emulator_settings
 from tests.support.routes import LOGIN, REFRESH
-from vcf_provider import retry, transport
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
-from vcf_provider.errors import SddcManagerApiError, SddcManagerUnreachableError
+from vcf_provider.api import retry, transport
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.errors import SddcManagerApiError, SddcManagerUnreachableError
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
 CREDENTIALS = {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}

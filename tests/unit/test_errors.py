@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from tests.support.tokens import make_jwt
-from vcf_provider.errors import (
+from vcf_provider.api.errors import (
     MAX_DEPTH,
     SddcManagerApiError,
     parse_vcf_error,
     redact_document,
 )
-from vcf_provider.redaction import redact
+from vcf_provider.api.redaction import redact
 
 
 def api_error(payload: object, **kwargs: object) -> SddcManagerApiError:

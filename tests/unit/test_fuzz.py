@@ -11,16 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.tokens import make_jwt
-from vcf_provider.client import parse_access_token
-from vcf_provider.errors import (
+from vcf_provider.api.client import parse_access_token
+from vcf_provider.api.errors import (
     MAX_DETAIL_CHARS,
     InvalidTokenResponseError,
     SddcManagerApiError,
     parse_vcf_error,
     redact_document,
 )
-from vcf_provider.jwt import NotAJwtError, read_claims
-from vcf_provider.redaction import redact
+from vcf_provider.api.jwt import NotAJwtError, read_claims
+from vcf_provider.api.redaction import redact
 
 REFRESH_SECRET = "0c9e7a4e-5b1f-4f0e-9d43-secretrefresh"
 JWT_SECRET = make_jwt(exp=2_000_000_000, sub="fuzz")

@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from vcf_provider.inputs import base_url, check, connection_settings
+from vcf_provider.resources.inputs import base_url, check, connection_settings
 
 VALID = {"host": "sddc.example.test", "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"}
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from tests.support.clients import emulator_settings
 from tests.support.tokens import make_jwt
-from vcf_provider.client import SddcManagerClient
-from vcf_provider.jwt import rfc3339
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.jwt import rfc3339
 from vcf_provider.provider import CLOCK_SKEW_SECONDS, RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
 
@@ -95,7 +95,7 @@ def test_configure_loads_the_http_stack_before_the_engine_calls_from_many_thread
         from vcf_provider.provider import RefreshedAccessTokenProvider
         assert "requests" not in sys.modules, "loaded before configure: this test proves nothing"
         RefreshedAccessTokenProvider().configure(ConfigureRequest({}))
-        print(all(m in sys.modules for m in ("requests", "requests.utils", "vcf_provider.client")))
+        print(all(m in sys.modules for m in ("requests", "requests.utils", "vcf_provider.api.client")))
         """
     )
     output = subprocess.run(

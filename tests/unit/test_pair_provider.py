@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.support.tokens import make_jwt
-from vcf_provider.errors import SddcManagerTlsError
-from vcf_provider.jwt import rfc3339
+from vcf_provider.api.errors import SddcManagerTlsError
+from vcf_provider.api.jwt import rfc3339
 from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials, login_body, rotation_due
 
 SECRET_PASSWORD = "Sup3r-Secret-Pa55"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import dill
 
 from tests.support.tokens import make_jwt
-from vcf_provider.jwt import rfc3339
+from vcf_provider.api.jwt import rfc3339
 from vcf_provider.provider import RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
 

@@ -17,8 +17,9 @@ from tests.support.clients import emulator_settings
 from tests.support.proxies import forward_proxy
 from tests.support.routes import LOGIN, REFRESH
 from tests.support.waiting import wait_until
-from vcf_provider import SddcManagerTlsError, SddcManagerUnreachableError, transport
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider import SddcManagerTlsError, SddcManagerUnreachableError
+from vcf_provider.api import transport
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from vcf_provider import retry
+from vcf_provider.api import retry
 
 
 @pytest.mark.parametrize(

@@ -48,12 +48,12 @@ def test_no_module_of_the_package_is_part_of_an_import_circle() -> None:
 
 
 def test_settings_is_a_leaf() -> None:
-    assert imports_of_the_package()["vcf_provider.settings"] == set()
+    assert imports_of_the_package()["vcf_provider.api.settings"] == set()
 
 
 def test_the_auth_and_task_waiting_load_no_pulumi_and_no_grpc() -> None:
     probe = (
-        "import sys, vcf_provider.auth, vcf_provider.tasks; "
+        "import sys, vcf_provider.downstream.auth, vcf_provider.downstream.tasks; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'grpc', 'pulumi_policy'}))"
     )
     loaded = subprocess.run(

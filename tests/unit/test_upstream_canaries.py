@@ -12,7 +12,7 @@ import pytest
 import urllib3
 from urllib3.exceptions import InsecureRequestWarning
 
-from vcf_provider import transport
+from vcf_provider.api import transport
 from vcf_provider.testing import SddcManagerEmulator
 
 

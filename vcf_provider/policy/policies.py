@@ -17,7 +17,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from vcf_provider import settings
+from vcf_provider.api import settings
 
 REFRESHED_ACCESS_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"  # noqa: S105 - a type token
 ACCESS_TOKEN_PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"  # noqa: S105 - a type token

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from vcf_provider import retry, transport
 from vcf_provider._version import __version__
-from vcf_provider.errors import (
+from vcf_provider.api import retry, transport
+from vcf_provider.api.errors import (
     InvalidTokenResponseError,
     SddcManagerApiError,
     SddcManagerRedirectError,
@@ -25,10 +25,10 @@ from vcf_provider.errors import (
     parse_vcf_error,
     redact_document,
 )
-from vcf_provider.jwt import NotAJwtError, looks_like_jwt, read_claims
-from vcf_provider.redaction import redact
-from vcf_provider.settings import CaBundleError, ConnectionSettings, unverified_tls_warning
-from vcf_provider.transport import MAX_BODY_BYTES, Answer, NetworkFailure
+from vcf_provider.api.jwt import NotAJwtError, looks_like_jwt, read_claims
+from vcf_provider.api.redaction import redact
+from vcf_provider.api.settings import CaBundleError, ConnectionSettings, unverified_tls_warning
+from vcf_provider.api.transport import MAX_BODY_BYTES, Answer, NetworkFailure
 
 __all__ = ["ConnectionSettings", "SddcManagerClient", "parse_access_token", "refresh_token_rejected"]
 
@@ -104,7 +104,7 @@ _warned_lock = threading.Lock()
 class SddcManagerClient:
     """Calls the SDDC Manager token API.
 
-    Cheap to make: connections live in a per-process pool (`vcf_provider.transport`), so a client
+    Cheap to make: connections live in a per-process pool (`vcf_provider.api.transport`), so a client
     per operation reuses the TLS connections of the ones before it. A context manager for symmetry
     with sessions; closing it keeps the pooled connections open for the next client.
     """
@@ -160,7 +160,7 @@ class SddcManagerClient:
     def create_token_pair(self, credentials: dict[str, str]) -> tuple[str, str]:
         """POST /v1/tokens with username/password or apiKey; returns (access token, refresh token id).
 
-        Not repeated once the request may have reached SDDC Manager (see `vcf_provider.retry`).
+        Not repeated once the request may have reached SDDC Manager (see `vcf_provider.api.retry`).
         """
         action = "creating a token pair"
         secrets = tuple(v for v in credentials.values() if v)
@@ -241,7 +241,7 @@ class SddcManagerClient:
         repeatable: bool,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        """Sends until an answer that is final by `vcf_provider.retry`'s rules, or the retries run out.
+        """Sends until an answer that is final by `vcf_provider.api.retry`'s rules, or the retries run out.
 
         Returns the last answer (so its payload reaches the user); raises on a last network failure.
         """

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from vcf_provider import inputs
+from vcf_provider.resources import inputs
 
 CONFIG_NAMESPACE = inputs.CONFIG_NAMESPACE
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider import defaults, inputs, notices
-from vcf_provider.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
+from vcf_provider.api.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
 from vcf_provider.pair_provider import AccessTokenPairProvider
 from vcf_provider.provider import ACCESS_TOKEN, CLOCK_SKEW_SECONDS, CREATED_AT, EXPIRES_AT
+from vcf_provider.resources import defaults, inputs, notices
 
 
 class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):

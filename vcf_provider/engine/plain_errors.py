@@ -39,7 +39,7 @@ class _TracebackWithPlainErrors:
 
     @staticmethod
     def format_exc(limit: int | None = None, chain: bool = True) -> str:
-        from vcf_provider.errors import VcfProviderError
+        from vcf_provider.api.errors import VcfProviderError
 
         error = sys.exc_info()[1]
         if isinstance(error, VcfProviderError):

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider import defaults, inputs, notices
 from vcf_provider.provider import (
     ACCESS_TOKEN,
     CLOCK_SKEW_SECONDS,
@@ -17,6 +16,7 @@ from vcf_provider.provider import (
     REFRESHED_AT,
     RefreshedAccessTokenProvider,
 )
+from vcf_provider.resources import defaults, inputs, notices
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from vcf_provider.jwt import NotAJwtError, read_claims
+from vcf_provider.api.jwt import NotAJwtError, read_claims
 
 #: A difference between the two clocks worth telling the user about.
 SKEW_WARNING_SECONDS = 60

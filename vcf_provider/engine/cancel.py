@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-from vcf_provider import plain_errors
+from vcf_provider.engine import plain_errors
 
 logger = logging.getLogger(__name__)
 _installed = False
@@ -26,9 +26,9 @@ _lock = threading.Lock()
 def _cancel(self: Any, request: Any, context: Any) -> Any:  # pragma: no cover - runs as the host's code
     """The host's `Cancel`, with our stop added. Its code replaces the original function's own,
     so it runs with the host module's globals (`empty_pb2` is the host's import)."""
-    import vcf_provider.transport
+    import vcf_provider.api.transport
 
-    vcf_provider.transport.stop_all()
+    vcf_provider.api.transport.stop_all()
     return empty_pb2.Empty()  # type: ignore[name-defined]  # noqa: F821
 
 

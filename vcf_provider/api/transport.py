@@ -27,7 +27,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from vcf_provider.settings import read_ca_bundle
+from vcf_provider.api.settings import read_ca_bundle
 
 #: The most a body is read; an access token is under 2 KB, an `Error` under a few KB.
 MAX_BODY_BYTES = 64 * 1024

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vcf_provider.redaction import redact
+from vcf_provider.api.redaction import redact
 
 #: Longest text kept from any one field of a server's answer.
 MAX_FIELD_CHARS = 500

@@ -1,6 +1,6 @@
 """The resources' input properties as the engine sees them: unknown values, and CheckFailures at preview.
 
-The rules themselves live in `vcf_provider.settings` (no pulumi there); this module adds what only
+The rules themselves live in `vcf_provider.api.settings` (no pulumi there); this module adds what only
 the engine needs: values not known yet, and the `CheckFailure`s `pulumi preview` shows.
 """
 
@@ -13,8 +13,8 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from vcf_provider import settings
-from vcf_provider.settings import (
+from vcf_provider.api import settings
+from vcf_provider.api.settings import (
     ALLOW_UNVERIFIED_TLS,
     CA_BUNDLE,
     CONFIG_NAMESPACE,

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from vcf_provider.errors import SddcManagerRedirectError
-from vcf_provider.settings import ConnectionSettings, is_pem_text
+from vcf_provider.api.errors import SddcManagerRedirectError
+from vcf_provider.api.settings import ConnectionSettings, is_pem_text
 
 _pem_files: dict[str, str] = {}
 _pem_lock = threading.Lock()

@@ -21,10 +21,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vcf_provider.errors import VcfProviderError
-from vcf_provider.jwt import NotAJwtError, read_claims
+from vcf_provider.api.errors import VcfProviderError
+from vcf_provider.api.jwt import NotAJwtError, read_claims
 
-logger = logging.getLogger("vcf_provider.auth")
+logger = logging.getLogger("vcf_provider.downstream.auth")
 
 #: Callers wait for a refresh once the token has this little life left.
 MANDATORY_SECONDS = 60.0

@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase
 
-from vcf_provider import credentials, settings
-from vcf_provider.auth_session import AuthSession, requests_verify
-from vcf_provider.client import SddcManagerClient
-from vcf_provider.errors import SddcManagerApiError, VcfProviderError
-from vcf_provider.renewal import TokenRenewer
-from vcf_provider.settings import ConnectionSettings
+from vcf_provider.api import credentials, settings
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.errors import SddcManagerApiError, VcfProviderError
+from vcf_provider.api.settings import ConnectionSettings
+from vcf_provider.downstream.renewal import TokenRenewer
+from vcf_provider.downstream.session import AuthSession, requests_verify
 
-logger = logging.getLogger("vcf_provider.auth")
+logger = logging.getLogger("vcf_provider.downstream.auth")
 
 _RETRIED = "_vcf_provider_retried_after_401"
 _CREDENTIALS_HINT = (
@@ -67,7 +67,7 @@ class SddcManagerAuth(AuthBase):
     **Renewal** (as botocore's refreshable credentials): a token is used until
     ``renew_before_seconds`` (default 300) before it expires. In that advisory window one thread
     refreshes while the others keep using the current token without waiting; if that refresh
-    fails, the current token is kept and the failure is logged once (logger ``vcf_provider.auth``).
+    fails, the current token is kept and the failure is logged once (logger ``vcf_provider.downstream.auth``).
     In the last 60 s (or half the advisory window, when shorter) every caller waits for one
     shared refresh. A window as long as the token's life is halved, with one warning. Lifetimes
     come from the token's own ``exp - iat``, measured on this machine's monotonic clock.

@@ -11,9 +11,9 @@ from typing import Any, TypeGuard
 
 import pulumi
 
-from vcf_provider import inputs
-from vcf_provider.jwt import parse_rfc3339
-from vcf_provider.settings import unverified_tls_warning
+from vcf_provider.api.jwt import parse_rfc3339
+from vcf_provider.api.settings import unverified_tls_warning
+from vcf_provider.resources import inputs
 
 #: How long SDDC Manager's access tokens live (1 h); a renewal window this long renews on every run.
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
@@ -23,7 +23,7 @@ LONG_WORST_CASE_SECONDS = 900
 
 def input_warnings(props: dict[str, Any]) -> list[str]:
     """What the (known) inputs alone justify warning about, each naming the input and the fix."""
-    from vcf_provider import retry
+    from vcf_provider.api import retry
 
     found = []
     if props.get(inputs.ALLOW_UNVERIFIED_TLS) is True:
@@ -75,7 +75,7 @@ def warn_about_inputs(resource: pulumi.Resource, props: dict[str, Any]) -> None:
 
 def warn_about_clock(resource: pulumi.Resource, received_key: str) -> None:
     """Once a token has arrived: a warning when this machine's clock is far from SDDC Manager's."""
-    from vcf_provider import clock  # the program needs it only once outputs are known
+    from vcf_provider.resources import timing as clock  # the program needs it only once outputs are known
 
     def check(values: list[Any]) -> None:
         skew, expires_at, received_at = values

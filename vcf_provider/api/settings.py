@@ -1,7 +1,7 @@
 """How to reach an SDDC Manager, and the rules for it: names, defaults, host parsing, the CA bundle.
 
 A leaf: it imports nothing of this package and nothing of pulumi, so `SddcManagerAuth`, the client
-and the policy pack share one set of rules, and `import vcf_provider.auth` stays light.
+and the policy pack share one set of rules, and `import vcf_provider.downstream.auth` stays light.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ DEFAULT_ROTATE_AFTER_SECONDS = 72_000
 MAX_RENEW_BEFORE_SECONDS = 86_400
 MAX_TIMEOUT_SECONDS = 3_600
 MAX_MAX_RETRIES = 100
-#: The first retry's delay; it doubles each time (see `vcf_provider.retry`).
+#: The first retry's delay; it doubles each time (see `vcf_provider.api.retry`).
 DEFAULT_BACKOFF_SECONDS = 0.5
 
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -67,7 +67,7 @@ class ConnectionSettings:
     """The deadline of each attempt: connecting, the TLS handshake, sending and the whole answer."""
 
     max_retries: int = DEFAULT_MAX_RETRIES
-    """Attempts after the first, by the rules of `vcf_provider.retry`."""
+    """Attempts after the first, by the rules of `vcf_provider.api.retry`."""
 
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
     """The first retry's delay; it doubles each time, with jitter."""

@@ -11,9 +11,8 @@ from urllib.parse import quote
 
 import requests
 
-from vcf_provider import retry
-from vcf_provider.auth import SddcManagerAuth
-from vcf_provider.errors import (
+from vcf_provider.api import retry
+from vcf_provider.api.errors import (
     SddcManagerApiError,
     SddcManagerRedirectError,
     SddcManagerTaskFailed,
@@ -23,6 +22,7 @@ from vcf_provider.errors import (
     parse_vcf_error,
     redact_document,
 )
+from vcf_provider.downstream.auth import SddcManagerAuth
 
 SUCCEEDED = frozenset({"SUCCESSFUL", "SUCCEEDED", "COMPLETED"})
 FAILED = frozenset({"FAILED", "CANCELLED", "CANCELED"})

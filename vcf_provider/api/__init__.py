@@ -1,0 +1,1 @@
+"""Talking to SDDC Manager: settings, transport, retries, token calls, errors, JWTs, redaction."""

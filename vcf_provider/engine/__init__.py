@@ -1,0 +1,1 @@
+"""Hooks into the Pulumi Python provider host: a Cancel that stops waits, errors without tracebacks."""
