@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
-from vcf_provider.errors import SddcManagerApiError
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import emulator_settings
-from vcf_provider.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
 from vcf_provider.testing import SddcManagerEmulator, StateDirInUseError
 
 

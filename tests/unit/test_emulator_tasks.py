@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from tests.support.clients import emulator_settings
-from vcf_provider.client import SddcManagerClient
-from vcf_provider.errors import SddcManagerApiError
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.testing import SddcManagerEmulator, vcf_error
 
 TASK_FIELDS = {

@@ -14,9 +14,9 @@ import requests
 
 from tests.support.clients import emulator_settings
 from tests.support.routes import LOGIN, MANAGERS, REFRESH
-from vcf_provider.client import SddcManagerClient
-from vcf_provider.errors import SddcManagerApiError
-from vcf_provider.jwt import read_claims
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.errors import SddcManagerApiError
+from vcf_provider.api.jwt import read_claims
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 DAY = 86_400
