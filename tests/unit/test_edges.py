@@ -15,9 +15,9 @@ from tests.support.clients import emulator_settings
 from tests.support.routes import REFRESH, REVOKE
 from vcf_provider import SddcManagerApiError, SddcManagerTlsError, SddcManagerUnreachableError
 from vcf_provider.api import redaction
-from vcf_provider.resources import defaults, inputs
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.pair_provider import AccessTokenPairProvider
+from vcf_provider.resources import defaults, inputs
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
 MALFORMED = Fault.error(400, vcf_error("BAD_REQUEST", "Request body is malformed", "Send the id."))
