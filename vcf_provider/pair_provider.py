@@ -8,34 +8,22 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from vcf_provider.api import credentials
-from vcf_provider.api.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
+from vcf_provider.api import credentials, settings
+from vcf_provider.api import properties as p
 from vcf_provider.api.jwt import NotAJwtError, parse_rfc3339, read_claims, rfc3339
 from vcf_provider.engine.plain_errors import STATE_DELETE
 from vcf_provider.provider import (
     ACCESS_TOKEN,
-    CLOCK_SKEW_SECONDS,
     CREATED_AT,
-    EXPIRES_AT,
     TokenProvider,
     stored_inputs,
     token_outputs,
 )
 from vcf_provider.resources import inputs
 from vcf_provider.resources import timing as clock
-from vcf_provider.resources.inputs import REFRESH_TOKEN
+from vcf_provider.resources.model import ACCESS_TOKEN_PAIR
 
-#: A change to any of these means a new token pair from SDDC Manager (the old one is revoked).
-REPLACING_INPUTS = (inputs.HOST, USERNAME, PASSWORD, API_KEY, ID_TOKEN, inputs.TRIGGERS)
-#: These only change how later calls (the revoke) are made.
-UPDATABLE_INPUTS = (
-    inputs.CA_BUNDLE,
-    inputs.ALLOW_UNVERIFIED_TLS,
-    inputs.TIMEOUT_SECONDS,
-    inputs.MAX_RETRIES,
-    inputs.ROTATE_AFTER_SECONDS,
-)
-OUTPUTS = (REFRESH_TOKEN, ACCESS_TOKEN, EXPIRES_AT, CREATED_AT, CLOCK_SKEW_SECONDS)
+REFRESH_TOKEN = p.PAIR_REFRESH_TOKEN.name
 
 GONE_FOR_GOOD = (
     "if this SDDC Manager is gone for good, its refresh tokens went with it: remove the pair from "
@@ -44,11 +32,6 @@ GONE_FOR_GOOD = (
 REVOKE_KEEPS_FAILING = (
     "the revoke kept failing on SDDC Manager's side: run the command again later. "
     f"{GONE_FOR_GOOD[0].upper()}{GONE_FOR_GOOD[1:]}"
-)
-CREDENTIALS_HINT = (
-    "set one way to log in: username and password (stack config vcf:username and secret vcf:password, "
-    "or VCF_USERNAME and VCF_PASSWORD), or api_key (secret vcf:apiKey or VCF_API_KEY), or id_token "
-    "from VCF 9's identity broker (secret vcf:idToken or VCF_ID_TOKEN)"
 )
 
 
@@ -61,9 +44,7 @@ def check_credentials(news: dict[str, Any]) -> list[CheckFailure]:
 
     No failure names `password`, `api_key` or `id_token`: the engine would print the property's value.
     """
-    return [
-        CheckFailure(name, reason) for name, reason in credentials.problems(news, CREDENTIALS_HINT, _given)
-    ]
+    return inputs.failures(credentials.problems(news, _given))
 
 
 def login_body(props: dict[str, Any]) -> dict[str, str]:
@@ -77,7 +58,7 @@ def rotation_due(olds: dict[str, Any], news: dict[str, Any], now: datetime | Non
     Age is measured on this machine's clock from `created_at`, which this machine's clock also
     wrote, so a clock that is off from SDDC Manager's does not matter.
     """
-    rotate_after = inputs.number(news, inputs.ROTATE_AFTER_SECONDS)
+    rotate_after = settings.number(news, p.ROTATE_AFTER_SECONDS)
     created = olds.get(CREATED_AT)
     if rotate_after <= 0 or not isinstance(created, str):
         return False
@@ -109,8 +90,7 @@ class AccessTokenPairProvider(TokenProvider):
     one is revoked, so a failed create leaves the old pair working.
     """
 
-    replacing_inputs = REPLACING_INPUTS
-    updatable_inputs = UPDATABLE_INPUTS
+    model = ACCESS_TOKEN_PAIR
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return CheckResult(news, inputs.check_connection(news) + check_credentials(news))
@@ -135,7 +115,7 @@ class AccessTokenPairProvider(TokenProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Only connection settings or rotate_after_seconds changed: keep the pair, and store the new
         # settings for the revoke. No request.
-        outputs = {key: olds.get(key) for key in OUTPUTS}
+        outputs = {key: olds.get(key) for key in self.model.output_names}
         if not outputs.get(CREATED_AT):
             outputs[CREATED_AT] = created_at_of_legacy_pair(olds)
         return UpdateResult({**stored_inputs(news), **outputs})

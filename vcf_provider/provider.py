@@ -18,31 +18,22 @@ from pulumi.dynamic import (
 )
 
 from vcf_provider import imports
+from vcf_provider.api import properties as p
+from vcf_provider.api import settings
 from vcf_provider.api.jwt import parse_rfc3339, rfc3339
 from vcf_provider.engine import cancel, plain_errors
 from vcf_provider.resources import inputs
 from vcf_provider.resources import timing as clock
+from vcf_provider.resources.model import REFRESHED_ACCESS_TOKEN, ResourceModel
 
 if TYPE_CHECKING:
     from vcf_provider.api.client import ConnectionSettings
 
-ACCESS_TOKEN = "access_token"  # noqa: S105 - a property name
-EXPIRES_AT = "expires_at"
-REFRESHED_AT = "refreshed_at"
-CREATED_AT = "created_at"
-CLOCK_SKEW_SECONDS = "clock_skew_seconds"
-
-#: Inputs whose change means a new refresh; `host` also means a new resource (another manager).
-UPDATABLE_INPUTS = (
-    inputs.REFRESH_TOKEN,
-    inputs.CA_BUNDLE,
-    inputs.ALLOW_UNVERIFIED_TLS,
-    inputs.TIMEOUT_SECONDS,
-    inputs.MAX_RETRIES,
-    inputs.RENEW_BEFORE_SECONDS,
-    inputs.TRIGGERS,
-)
-REPLACING_INPUTS = (inputs.HOST,)
+ACCESS_TOKEN = p.ACCESS_TOKEN.name
+EXPIRES_AT = p.EXPIRES_AT.name
+REFRESHED_AT = p.REFRESHED_AT.name
+CREATED_AT = p.CREATED_AT.name
+CLOCK_SKEW_SECONDS = p.CLOCK_SKEW_SECONDS.name
 
 RENEWAL_MARGIN = clock.RENEWAL_MARGIN
 #: A change in the clocks' difference that `read` records (the Date header counts whole seconds,
@@ -103,8 +94,8 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
 
 
 def _same_input(key: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    if key == inputs.HOST:
-        return inputs.same_host(olds.get(key), news.get(key))
+    if key == p.HOST.name:
+        return settings.same_host(olds.get(key), news.get(key))
     return bool(olds.get(key) == news.get(key))
 
 
@@ -119,14 +110,12 @@ class TokenProvider(ResourceProvider):
     # Nothing secret is captured in a provider, so its serialized form need not be encrypted.
     serialize_as_secret_always = False
 
-    #: Inputs whose change means a new resource.
-    replacing_inputs: ClassVar[tuple[str, ...]] = ()
-    #: Inputs whose change means an update in place.
-    updatable_inputs: ClassVar[tuple[str, ...]] = ()
+    #: The resource's inputs (which replace, which update) and outputs.
+    model: ClassVar[ResourceModel]
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in self.replacing_inputs if not _same_input(key, olds, news)]
-        changed = [key for key in self.updatable_inputs if not _same_input(key, olds, news)]
+        replaces = [key for key in self.model.replacing if not _same_input(key, olds, news)]
+        changed = [key for key in self.model.updatable if not _same_input(key, olds, news)]
         changes = bool(replaces or changed) or self.update_due(olds, news)
         # delete_before_replace=False: the replacement exists before the old resource goes.
         return DiffResult(changes=changes, replaces=replaces or None, delete_before_replace=False)
@@ -149,7 +138,7 @@ class TokenProvider(ResourceProvider):
         # The engine calls configure one provider at a time, under the SDK's lock; the calls that
         # follow run on many threads at once, and a first import there can fail half-way.
         imports.preload_http_stack()
-        configured = req.config.get(f"{inputs.CONFIG_NAMESPACE}:caBundle")
+        configured = req.config.get(p.CA_BUNDLE.config or "")
         self.stack_ca_bundle = configured if isinstance(configured, str) and configured else None
 
     def settings(self, props: dict[str, Any]) -> ConnectionSettings:
@@ -160,23 +149,24 @@ class TokenProvider(ResourceProvider):
         The engine passes the config of the last `pulumi up` to a plain `pulumi destroy`; with
         `--run-program` it passes the current one.
         """
-        stored = props.get(inputs.CA_BUNDLE)
-        if not isinstance(stored, str) or not stored or not inputs.missing_ca_file(stored):
-            return inputs.connection_settings(props)
-        candidates = {"vcf:caBundle": self.stack_ca_bundle, "VCF_CA_BUNDLE": os.environ.get("VCF_CA_BUNDLE")}
+        stored = props.get(p.CA_BUNDLE.name)
+        if not isinstance(stored, str) or not stored or not settings.missing_ca_file(stored):
+            return settings.connection_settings(props)
+        ca = p.CA_BUNDLE
+        candidates = {ca.config: self.stack_ca_bundle, ca.env_var: os.environ.get(ca.env_var or "")}
         for candidate in candidates.values():
-            if candidate and not inputs.missing_ca_file(candidate):
-                return inputs.connection_settings(props, ca_bundle=candidate)
+            if candidate and not settings.missing_ca_file(candidate):
+                return settings.connection_settings(props, ca_bundle=candidate)
         from vcf_provider.api.errors import SddcManagerTlsError
 
         tried = "".join(f", nor {name} ({value!r})" for name, value in candidates.items() if value)
         raise SddcManagerTlsError(
             f"no CA bundle on this machine: the ca_bundle path stored by an earlier run ({stored!r}) "
             f"does not exist here{tried}.\n"
-            "  hint: point vcf:caBundle at the CA's PEM file on this machine (or give the PEM text), "
-            "`pulumi config set vcf:caBundle <path>`, then run `pulumi up`, or `pulumi destroy "
+            f"  hint: point {ca.config} at the CA's PEM file on this machine (or give the PEM text), "
+            f"`pulumi config set {ca.config} <path>`, then run `pulumi up`, or `pulumi destroy "
             "--run-program` (a plain destroy uses the config of the last `pulumi up`). Or set "
-            "VCF_CA_BUNDLE=<path> for this one command."
+            f"{ca.env_var}=<path> for this one command."
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -186,15 +176,14 @@ class TokenProvider(ResourceProvider):
 class RefreshedAccessTokenProvider(TokenProvider):
     """Refreshes an SDDC Manager access token on create and update, and when it nears expiry."""
 
-    replacing_inputs = REPLACING_INPUTS
-    updatable_inputs = UPDATABLE_INPUTS
+    model = REFRESHED_ACCESS_TOKEN
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         return CheckResult(news, inputs.check(news))
 
     def update_due(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         # Silent: diff also runs at preview, where nothing is refreshed. The plan shows the update.
-        return renewal_due(olds, inputs.number(news, inputs.RENEW_BEFORE_SECONDS))
+        return renewal_due(olds, settings.number(news, p.RENEW_BEFORE_SECONDS))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # A random id: the resource's id is printed and stored in plain text, so no secret may shape it.
@@ -222,10 +211,10 @@ class RefreshedAccessTokenProvider(TokenProvider):
         if not isinstance(props.get(ACCESS_TOKEN), str) or not isinstance(stored, (int, float)):
             return ReadResult(id_, props)
         try:
-            settings = self.settings(props)
+            connection = self.settings(props)
         except VcfProviderError:  # no CA here: the update, if one is due, says what to do
             return ReadResult(id_, props)
-        with SddcManagerClient(settings, warn_unverified=False) as client:
+        with SddcManagerClient(connection, warn_unverified=False) as client:
             server_now = client.server_time()
         if server_now is None:
             return ReadResult(id_, props)
@@ -238,5 +227,5 @@ class RefreshedAccessTokenProvider(TokenProvider):
         from vcf_provider.api.client import SddcManagerClient  # the program process never needs it
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
-            token = client.refresh_access_token(str(props[inputs.REFRESH_TOKEN]))
+            token = client.refresh_access_token(str(props[p.REFRESH_TOKEN.name]))
         return token_outputs(props, token, REFRESHED_AT)

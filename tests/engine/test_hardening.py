@@ -157,3 +157,19 @@ def test_the_same_host_spelled_differently_is_no_change(
 
     assert sddc_manager.count(*REFRESH) == 1
     audit_stack(stack, sddc_manager)
+
+
+@pytest.mark.parametrize("suffix", ["", ":99999"])
+def test_a_host_holding_a_password_fails_preview_without_printing_it(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator, suffix: str
+) -> None:
+    password = "Hunter2Secret"
+    host = f"https://admin:{password}@127.0.0.1{suffix or f':{sddc_manager.port}'}"
+    stack = token_stack(new_stack, sddc_manager, host=host)
+
+    preview = stack.preview(check=False)
+
+    assert preview.returncode != 0
+    assert "host must not hold credentials" in preview.output
+    assert password not in preview.output
+    assert sddc_manager.count() == 0

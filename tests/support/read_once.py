@@ -16,7 +16,7 @@ class ReadOnceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         from vcf_provider.api.client import SddcManagerClient
-        from vcf_provider.resources.inputs import connection_settings
+        from vcf_provider.api.settings import connection_settings
 
         with SddcManagerClient(connection_settings(props)) as client:
             page = client.get("/v1/sddc-managers", access_token=props["access_token"])

@@ -14,7 +14,7 @@ import pytest
 from tests.support.clients import emulator_settings
 from tests.support.routes import REFRESH, REVOKE
 from vcf_provider import SddcManagerApiError, SddcManagerTlsError, SddcManagerUnreachableError
-from vcf_provider.api import redaction
+from vcf_provider.api import properties, redaction, settings
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.pair_provider import AccessTokenPairProvider
 from vcf_provider.resources import defaults, inputs
@@ -123,8 +123,8 @@ def test_a_tiny_timeout_gets_the_timeout_hint_every_time() -> None:
 
 
 def test_an_internationalized_host_is_accepted_in_its_punycode_form() -> None:
-    assert inputs.base_url("sddc-mänager.example.com") == "https://xn--sddc-mnager-q8a.example.com"
-    assert inputs.same_host("SDDC-MÄNAGER.example.com:443", "xn--sddc-mnager-q8a.example.com")
+    assert settings.base_url("sddc-mänager.example.com") == "https://xn--sddc-mnager-q8a.example.com"
+    assert settings.same_host("SDDC-MÄNAGER.example.com:443", "xn--sddc-mnager-q8a.example.com")
     assert inputs.check_connection({"host": "sddc-mänager.example.com"}) == []
 
 
@@ -146,11 +146,11 @@ def test_one_flag_rule_for_stack_config_and_environment(
     monkeypatch.delenv("VCF_ALLOW_UNVERIFIED_TLS", raising=False)
     pulumi.runtime.set_config("vcf:allowUnverifiedTls", text)
     try:
-        from_config = defaults.flag(None, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS")
+        from_config = defaults.one(properties.ALLOW_UNVERIFIED_TLS, None)
     finally:
         pulumi.runtime.set_all_config({})
     monkeypatch.setenv("VCF_ALLOW_UNVERIFIED_TLS", text)
-    from_environment = defaults.flag(None, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS")
+    from_environment = defaults.one(properties.ALLOW_UNVERIFIED_TLS, None)
 
     assert from_config == from_environment == flag
 

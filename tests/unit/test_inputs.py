@@ -8,7 +8,16 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
-from vcf_provider.resources.inputs import base_url, check, connection_settings
+from vcf_provider.api.settings import base_url, connection_settings, read_ca_bundle, same_host
+from vcf_provider.resources.inputs import check
+
+
+@pytest.fixture(scope="module")
+def ca_pem() -> str:
+    import trustme
+
+    return trustme.CA().cert_pem.bytes().decode("ascii")
+
 
 VALID = {"host": "sddc.example.test", "refresh_token": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"}
 
@@ -63,24 +72,26 @@ def test_unknown_values_are_not_judged_at_preview() -> None:
 
 
 def test_missing_host_names_every_way_to_set_it() -> None:
-    reason = failures(host=None)["host"]
+    reason = failures(host=None)[""]
+    assert reason.startswith("host is missing")
     assert "vcf:host" in reason
     assert "VCF_HOST" in reason
 
 
 def test_refresh_token_problems_name_no_property_so_the_engine_prints_no_value() -> None:
     assert "refresh_token is empty" in failures(refresh_token="")[""]
+    assert "pulumi config set --secret vcf:refreshToken" in failures(refresh_token="")[""]
     spaced = " 5f1d3c1e-0b7a "
     reason = failures(refresh_token=spaced)[""]
     assert "white space" in reason
     assert spaced.strip() not in reason
 
 
-def test_missing_ca_bundle_file_is_reported(tmp_path: Path) -> None:
+def test_missing_ca_bundle_file_is_reported(tmp_path: Path, ca_pem: str) -> None:
     missing = tmp_path / "nope.pem"
     assert "does not exist" in failures(ca_bundle=str(missing))["ca_bundle"]
     present = tmp_path / "ca.pem"
-    present.write_text("-----BEGIN CERTIFICATE-----\n")
+    present.write_text(ca_pem)
     assert failures(ca_bundle=str(present)) == {}
 
 
@@ -91,8 +102,13 @@ def test_a_ca_bundle_without_a_certificate_is_refused_at_preview(tmp_path: Path)
     assert "holds no PEM certificate" in failures(ca_bundle="-----BEGIN PRIVATE KEY-----\n...")["ca_bundle"]
 
 
-def test_a_ca_bundle_may_be_pem_text() -> None:
-    assert failures(ca_bundle="-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n") == {}
+def test_a_ca_bundle_may_be_pem_text(ca_pem: str) -> None:
+    assert failures(ca_bundle=ca_pem) == {}
+
+
+def test_a_ca_bundle_whose_block_does_not_load_is_refused_at_preview() -> None:
+    garbage = "-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n"
+    assert "does not load" in failures(ca_bundle=garbage)["ca_bundle"]
 
 
 @pytest.mark.parametrize(
@@ -120,3 +136,67 @@ def test_settings_prefer_unverified_over_ca_bundle_and_default_the_numbers() -> 
     assert settings.timeout_seconds == 30.0
     assert settings.max_retries == 3
     assert connection_settings({**VALID, "ca_bundle": "/x.pem"}).ca_bundle == "/x.pem"
+
+
+def test_a_ca_bundle_path_with_a_tilde_is_found_at_preview_as_at_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca_pem: str
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "ca.pem").write_text(ca_pem)
+
+    assert failures(ca_bundle="~/ca.pem") == {}
+    assert read_ca_bundle("~/ca.pem").strip() == ca_pem.strip()
+
+
+def test_a_ca_file_with_a_bom_and_non_ascii_text_around_its_blocks_loads(tmp_path: Path, ca_pem: str) -> None:
+    import ssl
+
+    # As `openssl x509 -text` writes it, saved by an editor that adds a BOM.
+    dump = (
+        "\ufeffCertificate:\n    Subject: O = Bücher GmbH, CN = Zürich CA ✓\n" + ca_pem + "trailing © text\n"
+    )
+    path = tmp_path / "ca.pem"
+    path.write_text(dump, encoding="utf-8")
+
+    assert failures(ca_bundle=str(path)) == {}
+    assert failures(ca_bundle=dump) == {}
+    pem = read_ca_bundle(str(path))
+    assert pem.isascii()
+    ssl.create_default_context(cadata=pem)  # what the transport does at `up`
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "https://admin:Hunter2Secret@sddc.example.com",
+        "admin:Hunter2Secret@sddc.example.com",
+        "https://admin:Hunter2Secret@sddc.example.com:99999",
+        "ftp://admin:Hunter2Secret@sddc.example.com",
+        "admin:Hunter2Secret@bad_host!",
+    ],
+)
+def test_a_host_holding_a_password_is_refused_without_naming_the_property_or_echoing_it(host: str) -> None:
+    (failure,) = check({**VALID, "host": host})
+
+    # The engine prints a named property's value beside the reason: so no name, and no password.
+    assert failure.property == ""
+    assert failure.reason.startswith("host must not hold credentials")
+    assert "Hunter2Secret" not in failure.reason
+    assert "admin" not in failure.reason
+
+
+@pytest.mark.parametrize(
+    "host", ["sddc.example.com:99999", "sddc.example.com:0", "bad_host!", "http://x.example"]
+)
+def test_every_host_failure_leaves_the_property_unnamed(host: str) -> None:
+    (failure,) = check({**VALID, "host": host})
+
+    assert failure.property == ""
+    assert failure.reason.startswith("host ")
+
+
+def test_one_address_is_one_manager_however_it_is_spelled() -> None:
+    assert base_url("[0:0:0:0:0:0:0:1]") == base_url("[::1]") == "https://[::1]"
+    assert same_host("https://[0:0:0:0:0:0:0:1]:8443", "[::1]:8443")
+    assert same_host("[FD00:0::5]", "fd00::5")
+    assert not same_host("[::1]", "[::2]")

@@ -86,12 +86,25 @@ def test_a_token_without_expiry_renews_only_on_input_change() -> None:
     assert not renewal_due({"expires_at": None}, 300, NOW)
 
 
-def test_read_keeps_the_stored_outputs_and_makes_no_request(sddc_manager: SddcManagerEmulator) -> None:
-    stored = {**OLDS, "host": sddc_manager.url}
+def test_read_measures_the_clock_with_one_head_and_no_credential_and_delete_sends_nothing(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    # A stored token with a measured skew: read reaches today's code, not an early return.
+    stored = {
+        **OLDS,
+        "host": sddc_manager.url,
+        "ca_bundle": str(sddc_manager.ca_path),
+        "clock_skew_seconds": 0,
+    }
+
     result = RefreshedAccessTokenProvider().read("the-id", stored)
-    assert (result.id, result.outs) == ("the-id", stored)
     RefreshedAccessTokenProvider().delete("the-id", stored)
-    assert sddc_manager.count() == 0
+
+    assert (result.id, result.outs) == ("the-id", stored)
+    (head,) = sddc_manager.requests
+    assert (head.method, head.path) == ("HEAD", "/")
+    assert "authorization" not in {name.lower() for name in head.headers}
+    assert str(OLDS["refresh_token"]).encode() not in head.body
 
 
 def test_the_serialized_provider_is_a_small_reference_holding_nothing() -> None:

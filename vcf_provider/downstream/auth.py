@@ -13,6 +13,7 @@ import requests
 from requests.auth import AuthBase
 
 from vcf_provider.api import credentials, settings
+from vcf_provider.api import properties as p
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError, VcfProviderError
 from vcf_provider.api.settings import ConnectionSettings
@@ -37,12 +38,12 @@ def _given(
 ) -> dict[str, Any]:
     """The connection arguments by their setting names, for `settings`' checks."""
     return {
-        settings.HOST: host,
-        settings.CA_BUNDLE: ca_bundle,
-        settings.ALLOW_UNVERIFIED_TLS: allow_unverified_tls,
-        settings.TIMEOUT_SECONDS: timeout_seconds,
-        settings.MAX_RETRIES: max_retries,
-        settings.RENEW_BEFORE_SECONDS: renew_before_seconds,
+        p.HOST.name: host,
+        p.CA_BUNDLE.name: ca_bundle,
+        p.ALLOW_UNVERIFIED_TLS.name: allow_unverified_tls,
+        p.TIMEOUT_SECONDS.name: timeout_seconds,
+        p.MAX_RETRIES.name: max_retries,
+        p.RENEW_BEFORE_SECONDS.name: renew_before_seconds,
     }
 
 
@@ -114,9 +115,9 @@ class SddcManagerAuth(AuthBase):
         *,
         ca_bundle: str | None = None,
         allow_unverified_tls: bool = False,
-        timeout_seconds: float = settings.DEFAULT_TIMEOUT_SECONDS,
-        max_retries: int = settings.DEFAULT_MAX_RETRIES,
-        renew_before_seconds: float = settings.DEFAULT_RENEW_BEFORE_SECONDS,
+        timeout_seconds: float = p.TIMEOUT_SECONDS.default,
+        max_retries: int = p.MAX_RETRIES.default,
+        renew_before_seconds: float = p.RENEW_BEFORE_SECONDS.default,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._setup(
@@ -124,7 +125,7 @@ class SddcManagerAuth(AuthBase):
                 **_given(
                     host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds
                 ),
-                settings.REFRESH_TOKEN: refresh_token,
+                p.REFRESH_TOKEN.name: refresh_token,
             },
             clock,
         )
@@ -134,7 +135,7 @@ class SddcManagerAuth(AuthBase):
         self, given: dict[str, Any], clock: Callable[[], float], what: str = "SddcManagerAuth"
     ) -> None:
         problems = settings.connection_problems(given)
-        if settings.REFRESH_TOKEN in given:
+        if p.REFRESH_TOKEN.name in given:
             problems += settings.refresh_token_problems(given)
         if problems:
             raise ValueError(f"{what}: " + "; ".join(reason for _name, reason in problems))
@@ -144,7 +145,7 @@ class SddcManagerAuth(AuthBase):
         self._closed = False
         self._close_lock = threading.Lock()
         self._renewer = TokenRenewer(
-            self._fetch, renew_before_seconds=float(given[settings.RENEW_BEFORE_SECONDS]), clock=clock
+            self._fetch, renew_before_seconds=float(given[p.RENEW_BEFORE_SECONDS.name]), clock=clock
         )
 
     @classmethod
@@ -158,9 +159,9 @@ class SddcManagerAuth(AuthBase):
         id_token: str | None = None,
         ca_bundle: str | None = None,
         allow_unverified_tls: bool = False,
-        timeout_seconds: float = settings.DEFAULT_TIMEOUT_SECONDS,
-        max_retries: int = settings.DEFAULT_MAX_RETRIES,
-        renew_before_seconds: float = settings.DEFAULT_RENEW_BEFORE_SECONDS,
+        timeout_seconds: float = p.TIMEOUT_SECONDS.default,
+        max_retries: int = p.MAX_RETRIES.default,
+        renew_before_seconds: float = p.RENEW_BEFORE_SECONDS.default,
         clock: Callable[[], float] = time.monotonic,
     ) -> SddcManagerAuth:
         """An auth that logs in (``POST /v1/tokens``) on first use and renews from that token pair.
@@ -176,7 +177,7 @@ class SddcManagerAuth(AuthBase):
             credentials.API_KEY: api_key,
             credentials.ID_TOKEN: id_token,
         }
-        problems = [reason for _name, reason in credentials.problems(values, _CREDENTIALS_HINT)]
+        problems = [reason for _name, reason in credentials.problems(values, hint_text=_CREDENTIALS_HINT)]
         if problems:
             raise ValueError("SddcManagerAuth.from_credentials: " + "; ".join(problems))
         auth = cls.__new__(cls)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider.api.credentials import API_KEY, ID_TOKEN, PASSWORD, USERNAME
+from vcf_provider.api import properties as p
 from vcf_provider.pair_provider import AccessTokenPairProvider
-from vcf_provider.provider import ACCESS_TOKEN, CLOCK_SKEW_SECONDS, CREATED_AT, EXPIRES_AT
-from vcf_provider.resources import defaults, inputs, notices
+from vcf_provider.resources import defaults, notices
+from vcf_provider.resources.model import ACCESS_TOKEN_PAIR as model
 
 
 class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
@@ -43,7 +43,9 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         password: Its password (stored as a secret). Default secret ``vcf:password``, then ``VCF_PASSWORD``.
         api_key: Instead of username and password. Default secret ``vcf:apiKey``, then ``VCF_API_KEY``.
         id_token: Instead of either: an id token from VCF 9's identity broker (secret). Default secret
-            ``vcf:idToken``, then ``VCF_ID_TOKEN``. Exactly one way to log in is checked at preview.
+            ``vcf:idToken``, then ``VCF_ID_TOKEN``. Exactly one way to log in is checked at preview:
+            the first place that gives any credential (these arguments, then stack config, then the
+            environment) decides how, so ``api_key=...`` here wins over ``vcf:username``.
         ca_bundle, allow_unverified_tls, timeout_seconds, max_retries: As for ``RefreshedAccessToken``.
         triggers: Any values; a change creates a new pair and revokes the old one.
         rotate_after_seconds: Replace the pair once it is this old. Default 72000 (20 h, under the
@@ -88,31 +90,22 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
         triggers: pulumi.Input[Mapping[str, Any]] | None = None,
         rotate_after_seconds: pulumi.Input[float] | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            **defaults.connection_inputs(
-                host=host,
-                ca_bundle=ca_bundle,
-                allow_unverified_tls=allow_unverified_tls,
-                timeout_seconds=timeout_seconds,
-                max_retries=max_retries,
-            ),
-            USERNAME: defaults.value(username, "username", "VCF_USERNAME"),
-            PASSWORD: defaults.secret(password, "password", "VCF_PASSWORD"),
-            API_KEY: defaults.secret(api_key, "apiKey", "VCF_API_KEY"),
-            ID_TOKEN: defaults.secret(id_token, "idToken", "VCF_ID_TOKEN"),
-            inputs.TRIGGERS: triggers,
-            inputs.ROTATE_AFTER_SECONDS: defaults.number(
-                rotate_after_seconds, inputs.DEFAULT_ROTATE_AFTER_SECONDS
-            ),
-            inputs.REFRESH_TOKEN: None,
-            ACCESS_TOKEN: None,
-            EXPIRES_AT: None,
-            CREATED_AT: None,
-            CLOCK_SKEW_SECONDS: None,
+        explicit = {
+            "host": host,
+            "username": username,
+            "password": password,
+            "api_key": api_key,
+            "id_token": id_token,
+            "ca_bundle": ca_bundle,
+            "allow_unverified_tls": allow_unverified_tls,
+            "timeout_seconds": timeout_seconds,
+            "max_retries": max_retries,
+            "triggers": triggers,
+            "rotate_after_seconds": rotate_after_seconds,
         }
-        secret_outputs = pulumi.ResourceOptions(
-            additional_secret_outputs=[inputs.REFRESH_TOKEN, ACCESS_TOKEN, PASSWORD, API_KEY, ID_TOKEN]
-        )
+        props: dict[str, Any] = defaults.resource_inputs(model, explicit)
+        props.update(dict.fromkeys(model.output_names))
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(model.secret_names))
         super().__init__(
             AccessTokenPairProvider(),
             resource_name,
@@ -120,4 +113,4 @@ class AccessTokenPair(Resource, module="vcf", name="AccessTokenPair"):
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
         notices.warn_about_inputs(self, props)
-        notices.warn_about_clock(self, CREATED_AT)
+        notices.warn_about_clock(self, p.CREATED_AT.name)

@@ -1,52 +1,61 @@
-"""Input defaults: the explicit argument, then stack config `vcf:*`, then `VCF_*` environment variables."""
+"""Input defaults: the explicit argument, then stack config `vcf:*`, then `VCF_*` environment variables.
+
+Which input has which config key, variable, default and secrecy is read from the resource's model
+(`vcf_provider.resources.model`); credentials follow the one rule of `vcf_provider.api.credentials`.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
-from vcf_provider.resources import inputs
-
-CONFIG_NAMESPACE = inputs.CONFIG_NAMESPACE
+from vcf_provider.api import credentials
+from vcf_provider.api import properties as p
+from vcf_provider.api.properties import Property
+from vcf_provider.resources.model import ResourceModel
 
 
 def _config() -> pulumi.Config:
-    return pulumi.Config(CONFIG_NAMESPACE)
+    return pulumi.Config(p.CONFIG_NAMESPACE)
 
 
-def value(explicit: Any, config_key: str, env_key: str) -> Any:
-    """A plain input: `explicit`, else `vcf:<config_key>`, else `$<env_key>`, else None."""
-    if explicit is not None:
-        return explicit
-    return _config().get(config_key) or os.environ.get(env_key) or None
+def from_config(prop: Property) -> Any:
+    """`vcf:<key>` for `prop` (an Output for a secret), or None when unset or empty."""
+    if not prop.config_key:
+        return None
+    if prop.secret:
+        return _config().get_secret(prop.config_key)
+    return _parse(prop, _config().get(prop.config_key))
 
 
-def secret(explicit: Any, config_key: str, env_key: str) -> Any:
-    """A secret input, looked up like `value`; the result is always wrapped as a secret."""
-    if explicit is None:
-        explicit = _config().get_secret(config_key)
-    if explicit is None:
-        explicit = os.environ.get(env_key) or None
-    return None if explicit is None else pulumi.Output.secret(explicit)
+def from_env(prop: Property) -> Any:
+    """`$VCF_...` for `prop`, or None when unset or empty."""
+    return _parse(prop, os.environ.get(prop.env_var)) if prop.env_var else None
 
 
-def flag(explicit: Any, config_key: str, env_key: str) -> Any:
-    """A boolean input, looked up like `value`, with one rule for stack config and environment:
-    1/true/yes/on and 0/false/no/off (any case). Other text is passed on as it is, so the
-    provider's check names the problem."""
-    if explicit is not None:
-        return explicit
-    for raw in (_config().get(config_key), os.environ.get(env_key)):
-        text = (raw or "").strip()
-        if text:
-            return parse_flag(text)
-    return None
+def _parse(prop: Property, raw: str | None) -> Any:
+    """Text from config or the environment as the input's kind; text that is not one is passed
+    on as it is, so the provider's check names the problem."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if prop.kind == "boolean":
+        return parse_flag(text)
+    if prop.kind in ("number", "integer"):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if prop.kind == "integer" and number.is_integer() else number
+    return raw
 
 
 def parse_flag(text: str) -> bool | str:
-    """True or False for a flag's usual spellings; anything else comes back unchanged."""
+    """True or False for a flag's usual spellings (1/true/yes/on, 0/false/no/off, any case);
+    anything else comes back unchanged."""
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
@@ -55,26 +64,38 @@ def parse_flag(text: str) -> bool | str:
     return text
 
 
-def number(explicit: Any, default: float) -> Any:
-    """A numeric input with a built-in default."""
-    return default if explicit is None else explicit
+def one(prop: Property, explicit: Any) -> Any:
+    """An input: `explicit`, else stack config, else the environment, else its default; a secret
+    input is always wrapped as a secret."""
+    value = explicit
+    if value is None:
+        value = from_config(prop)
+    if value is None:
+        value = from_env(prop)
+    if value is None and prop.kind in ("number", "integer"):
+        # Only numbers are stored with their default: a flag or text left unset stays None in
+        # state, as every earlier release stored it, so an upgrade plans no update.
+        value = prop.default
+    return pulumi.Output.secret(value) if prop.secret and value is not None else value
 
 
-def connection_inputs(
-    *,
-    host: Any,
-    ca_bundle: Any,
-    allow_unverified_tls: Any,
-    timeout_seconds: Any,
-    max_retries: Any,
-) -> dict[str, Any]:
-    """The inputs every token resource shares, each filled from config or env when unset."""
-    return {
-        inputs.HOST: value(host, "host", "VCF_HOST"),
-        inputs.CA_BUNDLE: value(ca_bundle, "caBundle", "VCF_CA_BUNDLE"),
-        inputs.ALLOW_UNVERIFIED_TLS: flag(
-            allow_unverified_tls, "allowUnverifiedTls", "VCF_ALLOW_UNVERIFIED_TLS"
-        ),
-        inputs.TIMEOUT_SECONDS: number(timeout_seconds, inputs.DEFAULT_TIMEOUT_SECONDS),
-        inputs.MAX_RETRIES: number(max_retries, inputs.DEFAULT_MAX_RETRIES),
-    }
+def resource_inputs(model: ResourceModel, explicit: Mapping[str, Any]) -> dict[str, Any]:
+    """Every input of `model` by its Python name, from `explicit` (None: unset), stack config and
+    the environment; the credentials by the rule that the first source giving any decides the
+    login method."""
+    props: dict[str, Any] = {}
+    logins = [field.prop for field in model.inputs if field.prop in p.CREDENTIALS]
+    if logins:
+        sources = [
+            {prop.name: explicit.get(prop.name) for prop in logins},
+            {prop.name: from_config(prop) for prop in logins},
+            {prop.name: from_env(prop) for prop in logins},
+        ]
+        chosen = credentials.choose(sources, is_given=lambda value: value is not None)
+        for prop in logins:
+            value = chosen.get(prop.name)
+            props[prop.name] = pulumi.Output.secret(value) if prop.secret and value is not None else value
+    for field in model.inputs:
+        if field.prop not in logins:
+            props[field.prop.name] = one(field.prop, explicit.get(field.prop.name))
+    return props

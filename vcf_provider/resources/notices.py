@@ -11,9 +11,10 @@ from typing import Any, TypeGuard
 
 import pulumi
 
+from vcf_provider.api import properties as p
+from vcf_provider.api import settings
 from vcf_provider.api.jwt import parse_rfc3339
 from vcf_provider.api.settings import unverified_tls_warning
-from vcf_provider.resources import inputs
 
 #: How long SDDC Manager's access tokens live (1 h); a renewal window this long renews on every run.
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
@@ -26,21 +27,21 @@ def input_warnings(props: dict[str, Any]) -> list[str]:
     from vcf_provider.api import retry
 
     found = []
-    if props.get(inputs.ALLOW_UNVERIFIED_TLS) is True:
-        host = props.get(inputs.HOST)
+    if props.get(p.ALLOW_UNVERIFIED_TLS.name) is True:
+        host = props.get(p.HOST.name)
         try:
-            shown = inputs.base_url(str(host))
+            shown = settings.base_url(str(host))
         except ValueError:
-            shown = str(host)
+            shown = settings.shown_host(str(host))
         found.append(unverified_tls_warning(shown))
-    renew = props.get(inputs.RENEW_BEFORE_SECONDS)
+    renew = props.get(p.RENEW_BEFORE_SECONDS.name)
     if _number(renew) and renew >= ACCESS_TOKEN_LIFETIME_SECONDS:
         found.append(
             f"renew_before_seconds={renew:g} is not shorter than an SDDC Manager access token lives "
             f"({ACCESS_TOKEN_LIFETIME_SECONDS} s), so every `pulumi up` refreshes it. Use a window "
             "well under the lifetime, e.g. 300."
         )
-    timeout, retries = props.get(inputs.TIMEOUT_SECONDS), props.get(inputs.MAX_RETRIES)
+    timeout, retries = props.get(p.TIMEOUT_SECONDS.name), props.get(p.MAX_RETRIES.name)
     if _number(timeout) and _number(retries) and timeout > 0 and retries >= 0:
         worst = retry.worst_case_seconds(float(timeout), int(retries), 0.5)
         if worst > LONG_WORST_CASE_SECONDS:
@@ -59,11 +60,11 @@ def _number(value: Any) -> TypeGuard[float]:
 def warn_about_inputs(resource: pulumi.Resource, props: dict[str, Any]) -> None:
     """Warnings that the inputs alone justify; they show at preview when the inputs are known."""
     keys = (
-        inputs.HOST,
-        inputs.ALLOW_UNVERIFIED_TLS,
-        inputs.RENEW_BEFORE_SECONDS,
-        inputs.TIMEOUT_SECONDS,
-        inputs.MAX_RETRIES,
+        p.HOST.name,
+        p.ALLOW_UNVERIFIED_TLS.name,
+        p.RENEW_BEFORE_SECONDS.name,
+        p.TIMEOUT_SECONDS.name,
+        p.MAX_RETRIES.name,
     )
 
     def check(values: list[Any]) -> None:

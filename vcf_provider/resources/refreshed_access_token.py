@@ -9,14 +9,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from vcf_provider.provider import (
-    ACCESS_TOKEN,
-    CLOCK_SKEW_SECONDS,
-    EXPIRES_AT,
-    REFRESHED_AT,
-    RefreshedAccessTokenProvider,
-)
-from vcf_provider.resources import defaults, inputs, notices
+from vcf_provider.api import properties as p
+from vcf_provider.provider import RefreshedAccessTokenProvider
+from vcf_provider.resources import defaults, notices
+from vcf_provider.resources.model import REFRESHED_ACCESS_TOKEN as model
 
 
 @dataclass
@@ -41,7 +37,8 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
     - **diff** asks for an update when an input changes, when ``triggers`` change, or when the stored
       token expires within ``renew_before_seconds``; a changed ``host`` replaces the resource. It makes
       no request: with a fresh token and unchanged inputs, ``pulumi up`` sends nothing.
-    - **read** (``pulumi refresh``) keeps the stored outputs; **delete** sends nothing, because an
+    - **read** (``pulumi refresh``) sends one ``HEAD /`` (no credential) to measure SDDC Manager's
+      clock again and keeps the stored outputs; **delete** sends nothing, because an
       access token cannot be revoked on its own (it expires at ``expires_at``).
 
     Args:
@@ -58,12 +55,12 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
         allow_unverified_tls: Skip TLS verification (prints a warning; for labs only). Default:
             ``vcf:allowUnverifiedTls``, then ``VCF_ALLOW_UNVERIFIED_TLS``, then false.
         timeout_seconds: The deadline of each attempt, covering connecting, the TLS handshake,
-            sending and reading the whole answer. Default 30.
+            sending and reading the whole answer. Default: ``vcf:timeoutSeconds``, then 30.
         max_retries: Further attempts after connection errors and HTTP 429/500/502/503/504, with
             exponential backoff (0.5 s doubling, at most 10 s) and jitter, honouring a valid
             ``Retry-After`` (at most 30 s). Default 3. One refresh therefore takes at most
             (max_retries + 1) x timeout_seconds plus those waits: 2 min 4 s with the defaults
-            and no Retry-After.
+            and no Retry-After. Default: ``vcf:maxRetries``, then 3.
         renew_before_seconds: Renew when the token expires within this many seconds (0 to 86400).
             Expiry is measured from the token's own ``iat``/``exp`` and its arrival here, so a
             clock that is off SDDC Manager's by hours still renews on time. Default 300.
@@ -129,30 +126,13 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
                 "RefreshedAccessTokenArgs or as keywords, not both"
             )
         chosen = args or keywords
+        props: dict[str, Any] = defaults.resource_inputs(model, vars(chosen))
         # Empty when unset anywhere, so the provider's check reports it at preview. Secret even when
         # given as plain text: state must never hold it readable.
-        refresh_token = defaults.secret(chosen.refresh_token, "refreshToken", "VCF_REFRESH_TOKEN")
-        props: dict[str, Any] = {
-            **defaults.connection_inputs(
-                host=chosen.host,
-                ca_bundle=chosen.ca_bundle,
-                allow_unverified_tls=chosen.allow_unverified_tls,
-                timeout_seconds=chosen.timeout_seconds,
-                max_retries=chosen.max_retries,
-            ),
-            inputs.REFRESH_TOKEN: refresh_token if refresh_token is not None else pulumi.Output.secret(""),
-            inputs.RENEW_BEFORE_SECONDS: defaults.number(
-                chosen.renew_before_seconds, inputs.DEFAULT_RENEW_BEFORE_SECONDS
-            ),
-            inputs.TRIGGERS: chosen.triggers,
-            ACCESS_TOKEN: None,
-            EXPIRES_AT: None,
-            REFRESHED_AT: None,
-            CLOCK_SKEW_SECONDS: None,
-        }
-        secret_outputs = pulumi.ResourceOptions(
-            additional_secret_outputs=[ACCESS_TOKEN, inputs.REFRESH_TOKEN]
-        )
+        if props[p.REFRESH_TOKEN.name] is None:
+            props[p.REFRESH_TOKEN.name] = pulumi.Output.secret("")
+        props.update(dict.fromkeys(model.output_names))
+        secret_outputs = pulumi.ResourceOptions(additional_secret_outputs=list(model.secret_names))
         super().__init__(
             RefreshedAccessTokenProvider(),
             resource_name,
@@ -160,4 +140,4 @@ class RefreshedAccessToken(Resource, module="vcf", name="RefreshedAccessToken"):
             pulumi.ResourceOptions.merge(opts, secret_outputs),
         )
         notices.warn_about_inputs(self, props)
-        notices.warn_about_clock(self, REFRESHED_AT)
+        notices.warn_about_clock(self, p.REFRESHED_AT.name)
