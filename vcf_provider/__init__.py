@@ -23,6 +23,7 @@ from vcf_provider.imports import import_serially
 if TYPE_CHECKING:
     from vcf_provider.api.errors import (
         InvalidTokenResponseError,
+        OperationCancelled,
         SddcManagerApiError,
         SddcManagerRedirectError,
         SddcManagerTaskFailed,
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
         SddcManagerTaskWaitError,
         SddcManagerTlsError,
         SddcManagerUnreachableError,
-        VcfError,
         VcfProviderError,
     )
+    from vcf_provider.api.payload import VcfError
     from vcf_provider.downstream.auth import SddcManagerAuth
     from vcf_provider.downstream.tasks import wait_for_task
     from vcf_provider.resources.access_token_pair import AccessTokenPair
@@ -46,6 +47,7 @@ _PUBLIC = {
     "RefreshedAccessTokenArgs": "vcf_provider.resources.refreshed_access_token",
     "SddcManagerAuth": "vcf_provider.downstream.auth",
     "InvalidTokenResponseError": "vcf_provider.api.errors",
+    "OperationCancelled": "vcf_provider.api.errors",
     "SddcManagerApiError": "vcf_provider.api.errors",
     "SddcManagerRedirectError": "vcf_provider.api.errors",
     "SddcManagerTaskFailed": "vcf_provider.api.errors",
@@ -53,7 +55,7 @@ _PUBLIC = {
     "SddcManagerTaskWaitError": "vcf_provider.api.errors",
     "SddcManagerTlsError": "vcf_provider.api.errors",
     "SddcManagerUnreachableError": "vcf_provider.api.errors",
-    "VcfError": "vcf_provider.api.errors",
+    "VcfError": "vcf_provider.api.payload",
     "VcfProviderError": "vcf_provider.api.errors",
     "wait_for_task": "vcf_provider.downstream.tasks",
 }
@@ -61,6 +63,7 @@ _PUBLIC = {
 __all__ = [
     "AccessTokenPair",
     "InvalidTokenResponseError",
+    "OperationCancelled",
     "RefreshedAccessToken",
     "RefreshedAccessTokenArgs",
     "SddcManagerApiError",

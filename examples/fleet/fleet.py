@@ -4,7 +4,8 @@
 
 Uses the Automation API on the program in ./program: each manager gets its own stack (named after
 it), updated concurrently, with the backend and passphrase taken from the usual environment
-(PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE). Prints a summary table of expiries.
+(PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE). Prints a summary table of expiries, then each
+failure's first error line and errorCode. --destroy reads no refresh token.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from pulumi import automation as auto
 
 PROGRAM_DIR = Path(__file__).resolve().parent / "program"
+_STACK_TYPE = "::pulumi:pulumi:Stack::"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Outcome:
     result: str
     expires_at: str = "-"
     seconds: float = 0.0
+    reason: str = ""
+    """Why it failed: the resource's first error line and errorCode; empty unless it failed."""
 
 
 def load_inventory(path: Path) -> list[Manager]:
@@ -61,34 +65,71 @@ def load_inventory(path: Path) -> list[Manager]:
 
 
 def converge(manager: Manager, destroy: bool) -> Outcome:
+    """Brings one manager's stack up to date, or destroys it; the outcome says why it failed."""
     started = time.monotonic()
-    refresh_token = os.environ.get(manager.refresh_token_env)
-    if not refresh_token:
-        return Outcome(manager, f"skipped: ${manager.refresh_token_env} is not set")
+    events: list[auto.EngineEvent] = []
     try:
-        stack = auto.create_or_select_stack(
-            stack_name=manager.name,
-            work_dir=str(PROGRAM_DIR),
-            opts=auto.LocalWorkspaceOptions(secrets_provider="passphrase"),
-        )
         if destroy:
-            stack.destroy(on_output=lambda _line: None)
-            stack.workspace.remove_stack(manager.name)
-            return Outcome(manager, "destroyed", seconds=time.monotonic() - started)
+            return _destroy(manager, events, started)
+        refresh_token = os.environ.get(manager.refresh_token_env)
+        if not refresh_token:
+            return Outcome(manager, f"skipped: ${manager.refresh_token_env} is not set")
+        stack = auto.create_or_select_stack(
+            stack_name=manager.name, work_dir=str(PROGRAM_DIR), opts=_workspace_options()
+        )
         stack.set_config("vcf:host", auto.ConfigValue(manager.host))
         stack.set_config("vcf:refreshToken", auto.ConfigValue(refresh_token, secret=True))
         if manager.ca_bundle:
             stack.set_config("vcf:caBundle", auto.ConfigValue(manager.ca_bundle))
-        result = stack.up(on_output=lambda _line: None)
+        result = stack.up(on_output=lambda _line: None, on_event=events.append)
         changes = result.summary.resource_changes or {}
         refreshed = any(count for op, count in changes.items() if op in ("create", "update", "replace"))
         verb = "refreshed" if refreshed else "unchanged"
         expires = result.outputs.get("expires_at")
         return Outcome(manager, verb, str(expires.value) if expires else "-", time.monotonic() - started)
     except auto.CommandError as error:
-        # The last lines carry the provider's diagnostic (never a token: it is redacted there).
-        reason = " ".join(str(error).strip().splitlines()[-3:])[:300]
-        return Outcome(manager, f"failed: {reason}", seconds=time.monotonic() - started)
+        reason = failure_reason(events, str(error))
+        return Outcome(manager, "failed", seconds=time.monotonic() - started, reason=reason)
+
+
+def _destroy(manager: Manager, events: list[auto.EngineEvent], started: float) -> Outcome:
+    """Destroys and removes the stack: its state holds all that delete needs, so no token is read."""
+    try:
+        stack = auto.select_stack(
+            stack_name=manager.name, work_dir=str(PROGRAM_DIR), opts=_workspace_options()
+        )
+    except auto.StackNotFoundError:
+        return Outcome(manager, "no stack", seconds=time.monotonic() - started)
+    stack.destroy(on_output=lambda _line: None, on_event=events.append)
+    stack.workspace.remove_stack(manager.name)
+    return Outcome(manager, "destroyed", seconds=time.monotonic() - started)
+
+
+def _workspace_options() -> auto.LocalWorkspaceOptions:
+    return auto.LocalWorkspaceOptions(secrets_provider="passphrase")
+
+
+def failure_reason(events: list[auto.EngineEvent], error_text: str) -> str:
+    """The first line of the failing resource's error, with its errorCode when it has one."""
+    # A resource's error diagnostic first, then the stack's ("update failed"), then the CLI's own
+    # `error:` line (a backend or passphrase problem). Providers redact tokens from their errors.
+    errors = [
+        event.diagnostic_event
+        for event in events
+        if event.diagnostic_event is not None and event.diagnostic_event.severity == "error"
+    ]
+    by_resource = [d for d in errors if d.urn and _STACK_TYPE not in d.urn]
+    for diagnostic in by_resource or errors:
+        lines = [line.strip() for line in diagnostic.message.strip().splitlines()]
+        if not lines or not lines[0]:
+            continue
+        name = f"{diagnostic.urn.rsplit('::', 1)[-1]}: " if diagnostic.urn else ""
+        code = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("errorCode:")), None)
+        return f"{name}{lines[0]}" + (f" (errorCode {code})" if code else "")
+    stderr = error_text.split("\n stderr:", 1)[-1]
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith("error:")), lines[0] if lines else "")
+    return first.removeprefix("error:").strip() or "pulumi failed without saying why"
 
 
 def print_table(outcomes: list[Outcome]) -> None:
@@ -97,6 +138,8 @@ def print_table(outcomes: list[Outcome]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+    for outcome in (o for o in outcomes if o.reason):
+        print(f"{outcome.manager.name}: {outcome.reason}")
 
 
 def main(argv: list[str] | None = None) -> int:

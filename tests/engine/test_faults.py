@@ -9,15 +9,16 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.engine import StackFactory
+from tests.support.engine import PulumiStack, StackFactory
 from tests.support.leaks import audit_stack
-from tests.support.routes import REFRESH, TYPE_TOKEN
-from tests.support.stacks import emulator_stack, first_error_line, token_program, token_stack
+from tests.support.routes import LOGIN, REFRESH, TYPE_PAIR, TYPE_TOKEN
+from tests.support.stacks import PAIR_PROGRAM, emulator_stack, first_error_line, token_program, token_stack
 from tests.support.tokens import make_jwt
 from tests.support.waiting import wait_until
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
@@ -179,14 +180,7 @@ def test_one_signal_during_a_hanging_refresh_ends_the_request_at_once_and_the_st
     # provider Cancel, which ends the request in flight instead of waiting out its 120 s deadline.
     stack = token_stack(new_stack, sddc_manager, timeout_seconds=120, max_retries=0)
     sddc_manager.script(*REFRESH, Fault.hung())
-    process = subprocess.Popen(
-        [stack.pulumi, "--non-interactive", "up", "--yes", "--skip-preview"],
-        cwd=stack.work_dir,
-        env=stack.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _up_in_background(stack)
     wait_until(lambda: sddc_manager.count(*REFRESH) == 1, timeout=60)
 
     process.send_signal(signal_number)
@@ -210,3 +204,58 @@ def test_one_signal_during_a_hanging_refresh_ends_the_request_at_once_and_the_st
     assert len(stack.resources(TYPE_TOKEN)) == 1
     assert stack.outputs()["expires_at"] is not None
     audit_stack(stack, sddc_manager)
+
+
+def _up_in_background(stack: PulumiStack) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [stack.pulumi, "--non-interactive", "up", "--yes", "--skip-preview"],
+        cwd=stack.work_dir,
+        env=stack.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_sigterm_during_a_retry_after_pause_ends_it_at_once(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    stack = token_stack(new_stack, sddc_manager)
+    sddc_manager.script(*REFRESH, Fault.error(503, None, **{"Retry-After": "30"}))
+    process = _up_in_background(stack)
+    wait_until(lambda: sddc_manager.count(*REFRESH) == 1, timeout=60)
+
+    process.send_signal(signal.SIGTERM)
+    signalled_at = time.monotonic()
+    output, _ = process.communicate(timeout=60)
+    exited_after = time.monotonic() - signalled_at
+
+    print(f"[signal] the CLI exited {exited_after:.2f} s after SIGTERM in a 30 s Retry-After pause")
+    assert process.returncode != 0
+    assert exited_after < 20, "the 30 s pause ran out instead of ending at the cancel"
+    assert "refreshing the access token was cancelled" in output
+    assert sddc_manager.count(*REFRESH) == 1, "no attempt after the cancel"
+
+
+def test_sigterm_during_a_login_the_manager_carries_out_leaves_no_live_refresh_token(
+    new_stack: StackFactory, sddc_manager: SddcManagerEmulator
+) -> None:
+    release = threading.Event()
+    stack = emulator_stack(new_stack, sddc_manager, PAIR_PROGRAM, login=True)
+    sddc_manager.script(*LOGIN, Fault.held_until(release))
+    process = _up_in_background(stack)
+    wait_until(lambda: sddc_manager.count(*LOGIN) == 1, timeout=60)
+
+    process.send_signal(signal.SIGTERM)
+    # The manager finishes the login a second later, when the engine's Cancel has long reached the
+    # provider (nothing outside the provider shows that moment, so this is ordered by time).
+    threading.Timer(1.0, release.set).start()
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert len(sddc_manager.issued_refresh_tokens) == 1, "the manager did create a pair"
+    # The rule: every refresh token the manager issued is revoked or held by state for destroy.
+    held = [pair["outputs"].get("refresh_token") for pair in stack.resources(TYPE_PAIR, show_secrets=True)]
+    assert [token for token in sddc_manager.live_refresh_tokens if token not in held] == []
+    assert held == [], "the cancel reached the provider first here"
+    assert "its refresh token was revoked" in output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from typing import Any
@@ -17,6 +18,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from tests.support.tokens import make_jwt
+from vcf_provider.api.jwt import looks_like_jwt
 from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.policy.policies import (
     ACCESS_TOKEN_PAIR,
@@ -26,13 +28,13 @@ from vcf_provider.policy.policies import (
     NO_PLAINTEXT_TOKEN_OUTPUTS,
     PAIR_ROTATION,
     REFRESHED_ACCESS_TOKEN,
-    RENEW_PAIR_TOKENS,
     RENEWAL_WINDOW,
     STACK,
     TLS_VERIFICATION_REQUIRED,
     PolicyConfigError,
     host_matches,
 )
+from vcf_provider.resources import model
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 COMPLIANT: dict[str, Any] = {
@@ -136,7 +138,17 @@ def test_host_patterns(name: str, patterns: list[str], expected: bool) -> None:
 
 def test_dropping_access_token_from_secret_outputs_is_a_violation() -> None:
     (message,) = violations(ACCESS_TOKEN_SECRET, secret_outputs=["refresh_token"])
-    assert "access_token" in message
+    assert "does not mark access_token as secret outputs" in message
+
+
+def test_a_pair_must_mark_every_secret_its_model_names() -> None:
+    marked = ["refresh_token", "access_token"]
+    (message,) = violations(ACCESS_TOKEN_SECRET, secret_outputs=marked, resource_type=ACCESS_TOKEN_PAIR)
+    unmarked = [name for name in model.ACCESS_TOKEN_PAIR.secret_names if name not in marked]
+    assert unmarked, "the model names secrets beyond the two tokens (password, api_key, ...)"
+    assert f"does not mark {', '.join(unmarked)} as secret outputs" in message
+    every = list(model.ACCESS_TOKEN_PAIR.secret_names)
+    assert violations(ACCESS_TOKEN_SECRET, secret_outputs=every, resource_type=ACCESS_TOKEN_PAIR) == []
 
 
 @pytest.mark.parametrize(("window", "bad"), [(30.0, True), (60.0, False), (1800.0, False), (3600.0, True)])
@@ -161,11 +173,10 @@ def test_unknown_values_at_preview_do_not_crash_and_the_rest_is_checked() -> Non
     assert violations(RENEWAL_WINDOW, unknown) == []
 
 
-def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
-    token = make_jwt(exp=1)
+def output_violations(outputs: dict[str, Any]) -> list[str]:
     stack = PolicyResource(
         STACK,
-        unknown_checking_proxy({"token": token, "expires_at": "2026-11-26T00:00:00Z"}),
+        unknown_checking_proxy(outputs),
         "urn:pulumi:test::vcf::pulumi:pulumi:Stack::vcf-test",
         "vcf-test",
         options([]),
@@ -180,57 +191,39 @@ def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
         found.append(message)
 
     NO_PLAINTEXT_TOKEN_OUTPUTS.validate(StackValidationArgs([stack], None), report)
+    return found
+
+
+def test_a_jwt_in_stack_outputs_is_reported_by_name_without_its_value() -> None:
+    token = make_jwt(exp=1)
+    found = output_violations({"token": token, "expires_at": "2026-11-26T00:00:00Z"})
     assert len(found) == 1
     assert "stack output 'token'" in found[0]
     assert token not in found[0]
 
 
-def stack_resource(
-    resource_type: str, name: str, token_from: PolicyResource | None = None, prop: str | None = None
-) -> PolicyResource:
-    prop = prop or ("refresh_token" if resource_type == REFRESHED_ACCESS_TOKEN else "access_token")
-    dependencies: dict[str, list[PolicyResource]] = {prop: [token_from]} if token_from else {}
-    return PolicyResource(
-        resource_type,
-        unknown_checking_proxy({}),
-        f"urn:pulumi:test::vcf::{resource_type}::{name}",
-        name,
-        options([]),
-        None,
-        None,
-        [token_from] if token_from else [],
-        dependencies,
-    )
+def spaced_jwt() -> str:
+    """A JWT whose JSON has a space after `{`: its header does not begin with `eyJ`."""
+
+    def segment(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+    header, payload = segment('{ "alg": "HS256"}'), segment('{ "exp": 1}')
+    return f"{header}.{payload}.c2lnbmF0dXJl"
 
 
-def stack_violations(*resources: PolicyResource) -> list[str]:
-    found: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        found.append(message)
-
-    RENEW_PAIR_TOKENS.validate(StackValidationArgs(list(resources), None), report)
-    return found
-
-
-def test_a_pair_renewed_by_a_refreshed_token_passes() -> None:
-    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
-    token = stack_resource(REFRESHED_ACCESS_TOKEN, "token", token_from=pair)
-    assert stack_violations(pair, token, stack_resource("aws:x:Y", "user", token_from=token)) == []
+def test_the_pack_knows_a_jwt_as_the_api_does_nested_or_inside_text() -> None:
+    token = spaced_jwt()
+    assert looks_like_jwt(token)
+    assert not token.startswith("eyJ")
+    found = output_violations({"auth": {"headers": [f"Bearer {token}"]}, "host": "sddc.vcf.example.test"})
+    assert len(found) == 1
+    assert "stack output 'auth'" in found[0]
 
 
-def test_a_pair_without_renewal_or_used_directly_is_reported() -> None:
-    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
-    found = stack_violations(pair, stack_resource("custom:x:Downstream", "user", token_from=pair))
-    assert len(found) == 2
-    assert "has nothing renewing from its refresh token" in found[0]
-    assert "'user' takes access_token straight from AccessTokenPair 'login'" in found[1]
-
-
-def test_a_pair_whose_refresh_token_feeds_downstream_code_needs_no_refreshed_token() -> None:
-    pair = stack_resource(ACCESS_TOKEN_PAIR, "login")
-    user = stack_resource("custom:x:UsesSddcManagerAuth", "user", token_from=pair, prop="refresh_token")
-    assert stack_violations(pair, user) == []
+def test_dotted_names_and_versions_are_not_tokens() -> None:
+    outputs = {"host": "sddc-01.vcf.example.test", "version": "9.0.2.0-24513093", "fqdn": "a.b.c"}
+    assert output_violations(outputs) == []
 
 
 @pytest.mark.parametrize(
@@ -279,3 +272,25 @@ def test_the_module_prints_the_pack_directory() -> None:
     ).stdout.strip()
     assert printed == str(PACK_DIRECTORY)
     assert (PACK_DIRECTORY / "PulumiPolicy.yaml").is_file()
+
+
+def test_help_prints_the_usage_and_exits() -> None:
+    # Before, --help started the analyzer and served until killed: the timeout stops such a run.
+    printed = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.policy", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert printed.startswith("usage: python -m vcf_provider.policy")
+    assert "--policy-pack" in printed
+    assert "--path" in printed
+
+
+def test_an_unknown_option_is_refused_instead_of_serving() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.policy", "--pth"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "unrecognized arguments: --pth" in result.stderr

@@ -202,3 +202,19 @@ def create_stack(
 
 #: The `new_stack` fixture: `new_stack(program_source, name="test", project="vcf-test")`.
 StackFactory = Callable[..., PulumiStack]
+
+
+def fleet_cli_env(tmp_path: Path, pulumi_cli: str) -> dict[str, str]:
+    """The environment `examples/fleet/fleet.py` runs in for a test: this repo's .venv and `pulumi_cli`
+    first on PATH, a file backend and PULUMI_HOME under `tmp_path` (its `state` folder is made)."""
+    (tmp_path / "state").mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join(
+            [str(REPO_ROOT / ".venv" / "bin"), str(Path(pulumi_cli).parent), os.environ["PATH"]]
+        ),
+        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(),
+        "PULUMI_HOME": str(tmp_path / "home"),
+        "PULUMI_CONFIG_PASSPHRASE": "fleet test",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }

@@ -165,3 +165,21 @@ def test_the_password_and_tokens_appear_in_no_repr_error_or_log(
     }
     assert_no_leaks(artifacts, [DEFAULT_PASSWORD, *emulator_secrets(sddc_manager)])
     assert "Wrong password [redacted]" in str(caught.value), "the server's message stays, less the secret"
+
+
+def test_a_close_whose_revoke_failed_can_be_tried_again(sddc_manager: SddcManagerEmulator) -> None:
+    auth = credentials_auth(sddc_manager)
+    auth.access_token()
+    sddc_manager.script(*REVOKE, *[Fault.error(500, vcf_error("DOWN", "Down.", "Later."))] * 4)
+
+    with pytest.raises(VcfProviderError):
+        auth.close()
+    assert len(sddc_manager.live_refresh_tokens) == 1
+    with pytest.raises(VcfProviderError, match="is closed"):
+        auth.access_token()
+
+    auth.close()
+
+    assert sddc_manager.live_refresh_tokens == []
+    auth.close()
+    assert sddc_manager.count(*REVOKE) == 5, "four failed attempts, one that worked, none after"

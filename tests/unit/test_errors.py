@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from tests.support.tokens import make_jwt
-from vcf_provider.api.errors import (
-    MAX_DEPTH,
-    SddcManagerApiError,
-    parse_vcf_error,
-    redact_document,
-)
-from vcf_provider.api.redaction import redact
+from vcf_provider.api.errors import SddcManagerApiError
+from vcf_provider.api.payload import MAX_DEPTH, parse_vcf_error
+from vcf_provider.api.redaction import redact, redact_document
 
 
 def api_error(payload: object, **kwargs: object) -> SddcManagerApiError:

@@ -68,9 +68,26 @@ def test_retry_after_in_seconds_and_as_a_date_is_capped() -> None:
 
 
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    policy = retry.RetryPolicy(total=10, backoff_factor=0.5)
     for number, ceiling in [(1, 0.5), (2, 1.0), (3, 2.0), (10, retry.BACKOFF_MAX_SECONDS)]:
-        wait = retry.backoff_seconds(number, 0.5)
+        wait = policy.backoff(number)
         assert ceiling / 2 <= wait <= ceiling
+
+
+def test_one_policy_for_the_client_and_task_polls_reads_retry_after_its_way() -> None:
+    polls = retry.RetryPolicy(
+        total=5, backoff_factor=10, backoff_max=60, jitter=False, retry_after_at_least=True
+    )
+    calls = retry.RetryPolicy(total=3, backoff_factor=0.5, jitter=False)
+
+    assert [polls.backoff(n) for n in (1, 2, 3, 4)] == [10, 20, 40, 60]
+    assert polls.pause(1, "25") == 25, "the longer of backoff and Retry-After"
+    assert polls.pause(2, "5") == 20
+    assert calls.pause(1, "7") == 7, "Retry-After replaces the backoff"
+    assert calls.pause(1, "soon") == 0.5, "a malformed Retry-After leaves the backoff"
+    assert calls.pause(1, "3600") == retry.MAX_RETRY_AFTER_SECONDS
+    assert all(calls.is_retry_status(s) for s in (429, 500, 502, 503, 504))
+    assert not calls.is_retry_status(404)
 
 
 def test_the_worst_case_is_every_attempt_to_its_deadline_plus_the_waits() -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from tests.support.leaks import assert_no_leaks, emulator_secrets
 from tests.support.routes import REFRESH
+from tests.support.waiting import wait_until
 from vcf_provider import (
+    SddcManagerApiError,
     SddcManagerAuth,
     SddcManagerTaskFailed,
     SddcManagerTaskTimeout,
     SddcManagerTaskWaitError,
     wait_for_task,
 )
+from vcf_provider.api.errors import OperationCancelled
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
 
 
@@ -200,3 +205,124 @@ def test_no_token_appears_in_what_a_failed_wait_shows(sddc_manager: SddcManagerE
     assert_no_leaks(
         {"failed": str(failed.value), "refused": str(refused.value)}, emulator_secrets(sddc_manager)
     )
+
+
+def test_a_failed_task_keeps_every_error_and_shows_the_first_ten(sddc_manager: SddcManagerEmulator) -> None:
+    errors = [vcf_error(f"E{number:02d}", f"Step {number} failed.", "Look at it.") for number in range(60)]
+    task_id = sddc_manager.add_task("Create domain", final="FAILED", errors=errors)
+
+    with pytest.raises(SddcManagerTaskFailed) as caught:
+        wait_for_task(auth_for(sddc_manager), task_id, poll_seconds=0.01)
+
+    assert len(caught.value.errors) == 60
+    message = str(caught.value)
+    assert "errorCode: E09" in message
+    assert "errorCode: E10" not in message
+    assert "... and 50 more errors (all of them in .errors" in message
+
+
+@pytest.mark.parametrize(
+    ("errors", "shown"),
+    [
+        (
+            '["Host esx-01 is not reachable.", "License expired."]',
+            ["Host esx-01 is not reachable.", "License expired."],
+        ),
+        ('{"errorCode": "NSX_DOWN", "message": "NSX Manager is down."}', ["NSX Manager is down."]),
+    ],
+)
+def test_errors_given_as_strings_or_as_one_object_are_shown(
+    sddc_manager: SddcManagerEmulator, errors: str, shown: list[str]
+) -> None:
+    body = f'{{"id": "t-9", "name": "Add host", "status": "FAILED", "errors": {errors}}}'
+    sddc_manager.script("GET", "/v1/tasks/t-9", Fault.raw(200, body))
+
+    with pytest.raises(SddcManagerTaskFailed) as caught:
+        wait_for_task(auth_for(sddc_manager), "t-9", poll_seconds=0.01)
+
+    assert [error.message for error in caught.value.errors] == shown
+    assert "gave no error details" not in str(caught.value)
+
+
+def test_a_status_with_blanks_around_it_still_ends_the_wait(sddc_manager: SddcManagerEmulator) -> None:
+    sddc_manager.script("GET", "/v1/tasks/t-8", Fault.raw(200, '{"id": "t-8", "status": " SUCCESSFUL "}'))
+
+    task = wait_for_task(auth_for(sddc_manager), "t-8", poll_seconds=0.01, timeout_seconds=5)
+
+    assert task["id"] == "t-8"
+    assert sddc_manager.count("GET", "/v1/tasks/t-8") == 1
+
+
+def test_a_tiny_poll_interval_is_raised_to_the_floor(sddc_manager: SddcManagerEmulator) -> None:
+    task_id = sddc_manager.add_task("Create domain", polls_until_done=10_000)
+
+    with pytest.raises(SddcManagerTaskTimeout):
+        wait_for_task(auth_for(sddc_manager), task_id, poll_seconds=1e-6, timeout_seconds=0.5)
+
+    # 0.5 s at one poll per 0.1 s at most; 1e-6 s made hundreds.
+    assert sddc_manager.count("GET", f"/v1/tasks/{task_id}") <= 6
+
+
+def test_a_refresh_token_revoked_during_the_wait_names_the_task_and_keeps_the_cause(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    task_id = sddc_manager.add_task("Create domain", polls_until_done=10_000)
+    auth = auth_for(sddc_manager)
+    auth.access_token()
+    sddc_manager.revoke_all()
+    sddc_manager.advance(3600)  # the access token expired too: the next poll must refresh
+
+    with pytest.raises(SddcManagerTaskWaitError) as caught:
+        wait_for_task(auth, task_id, poll_seconds=0.01, timeout_seconds=30)
+
+    message = str(caught.value)
+    assert message.splitlines()[0] == (
+        f"waiting for SDDC Manager task {task_id} stopped: the access token could not be renewed "
+        "(the refresh token expired or was revoked)"
+    )
+    assert "the task may still be running" in message
+    assert isinstance(caught.value.__cause__, SddcManagerApiError)
+
+
+def test_a_refresh_that_hangs_inside_a_poll_ends_with_the_waits_deadline(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    task_id = sddc_manager.add_task("Create domain", polls_until_done=10_000)
+    sddc_manager.script(*REFRESH, *[Fault.hung()] * 4)
+    started = time.monotonic()
+
+    with pytest.raises(SddcManagerTaskTimeout) as caught:
+        # The auth's own deadline is 30 s an attempt, 4 attempts: the wait's 1 s bounds them all.
+        wait_for_task(auth_for(sddc_manager), task_id, poll_seconds=0.1, timeout_seconds=1)
+
+    assert time.monotonic() - started < 10
+    assert "timed out after 1 s" in str(caught.value)
+    assert sddc_manager.count("GET", f"/v1/tasks/{task_id}") == 0
+
+
+def test_a_cancel_ends_the_wait_and_says_the_task_goes_on(sddc_manager: SddcManagerEmulator) -> None:
+    from vcf_provider.api import deadline
+
+    task_id = sddc_manager.add_task("Create domain", polls_until_done=10_000)
+    outcome: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            wait_for_task(auth_for(sddc_manager), task_id, poll_seconds=30)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: sddc_manager.count("GET", f"/v1/tasks/{task_id}") == 1)
+        deadline.cancel_everything()  # what the engine's Cancel does in a provider
+        thread.join(5)
+    finally:
+        deadline._reset_for_tests()
+
+    assert not thread.is_alive(), "the 30 s pause did not end at the cancel"
+    (error,) = outcome
+    assert isinstance(error, OperationCancelled)
+    assert str(error).startswith(f"waiting for SDDC Manager task {task_id} was cancelled")
+    assert "the task itself goes on running on SDDC Manager" in str(error)

@@ -8,25 +8,25 @@ import json
 import re
 import sys
 import threading
-import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from vcf_provider._version import __version__
-from vcf_provider.api import retry, transport
+from vcf_provider.api import deadline, retry, transport
 from vcf_provider.api.errors import (
     InvalidTokenResponseError,
+    OperationCancelled,
     SddcManagerApiError,
     SddcManagerRedirectError,
     SddcManagerTlsError,
     SddcManagerUnreachableError,
     VcfProviderError,
-    parse_vcf_error,
-    redact_document,
 )
 from vcf_provider.api.jwt import NotAJwtError, looks_like_jwt, read_claims
-from vcf_provider.api.redaction import redact
+from vcf_provider.api.payload import parse_vcf_error
+from vcf_provider.api.proxies import ProxySettingError
+from vcf_provider.api.redaction import redact, redact_document
 from vcf_provider.api.settings import CaBundleError, ConnectionSettings, unverified_tls_warning
 from vcf_provider.api.transport import MAX_BODY_BYTES, Answer, NetworkFailure
 
@@ -87,6 +87,11 @@ UNREACHABLE_HINT = (
 PROXY_HINT = (
     "check that the proxy in HTTPS_PROXY (or https_proxy, ALL_PROXY) is up and allows CONNECT to "
     "SDDC Manager's port, or list the manager in NO_PROXY to reach it directly."
+)
+PROXY_AUTH_HINT = (
+    "the proxy wants a user and password it accepts, given in its URL: HTTPS_PROXY=http://user:"
+    "password@proxy:3128 (or https_proxy, ALL_PROXY), with any @ : / % in them percent-encoded "
+    "(p@ss is written p%40ss)."
 )
 TIMEOUT_HINT = (
     "check that SDDC Manager is up and reachable from this machine (proxies, load balancers), "
@@ -184,10 +189,44 @@ class SddcManagerClient:
             ) from None
         if not isinstance(refresh_id, str) or not refresh_id:
             raise InvalidTokenResponseError(f"{action}: the answer has no refreshToken.id")
+        if deadline.cancelled():
+            # Cancelled while the login was under way: nobody would store this pair, so it goes now.
+            raise self._revoke_cancelled_login(action, refresh_id)
         token = parse_access_token(
             json.dumps(access_token).encode(), "application/json", secrets=secrets, action=action
         )
         return token, refresh_id
+
+    def _revoke_cancelled_login(self, action: str, refresh_id: str) -> OperationCancelled:
+        """Revokes the refresh token of a login whose caller was cancelled (one attempt, which the
+        cancel does not cut short); the error to raise says whether that worked."""
+        secrets = (refresh_id,)
+        try:
+            answer = self._call(
+                "revoking the refresh token of the cancelled login",
+                "DELETE",
+                REVOKE_PATH,
+                refresh_id.encode(),
+                secrets,
+                repeatable=True,
+                shielded=True,
+            )
+            revoked = answer.status < 300 or refresh_token_rejected(answer)
+            reason = f"HTTP {answer.status} {answer.reason}".strip()
+        except VcfProviderError as error:
+            revoked, reason = False, str(error).splitlines()[0]
+        if revoked:
+            return OperationCancelled(
+                action, "the login went through, and its refresh token was revoked: nothing is left behind"
+            )
+        return OperationCancelled(
+            action,
+            redact(
+                f"the login went through, but revoking its refresh token failed ({reason}); SDDC "
+                "Manager ends it on its own when it expires (about 24 h)",
+                secrets,
+            ),
+        )
 
     def revoke_refresh_token(self, refresh_token: str) -> bool:
         """DELETE /v1/tokens/refresh-token; True when revoked, False when SDDC Manager already did not
@@ -240,10 +279,14 @@ class SddcManagerClient:
         *,
         repeatable: bool,
         headers: dict[str, str] | None = None,
+        shielded: bool = False,
     ) -> Answer:
         """Sends until an answer that is final by `vcf_provider.api.retry`'s rules, or the retries run out.
 
         Returns the last answer (so its payload reaches the user); raises on a last network failure.
+        Every attempt and pause ends by the caller's deadline (`vcf_provider.api.deadline`), and a
+        cancel ends them within a quarter second (OperationCancelled), except a login already sent
+        (see `create_token_pair`). A `shielded` call ignores both and makes one attempt only.
         """
         settings = self.settings
         request_headers = {
@@ -252,10 +295,14 @@ class SddcManagerClient:
             "Content-Type": "application/json",
             **(headers or {}),
         }
+        limit = deadline.current()
+        policy = retry.RetryPolicy(total=settings.max_retries, backoff_factor=settings.backoff_seconds)
         attempt = 0
         while True:
             attempt += 1
-            retries_left = settings.max_retries - (attempt - 1)
+            retries_left = 0 if shielded else policy.total - (attempt - 1)
+            if not shielded:
+                limit.check(action)
             try:
                 answer = transport.send(
                     settings.base_url,
@@ -266,24 +313,33 @@ class SddcManagerClient:
                     verify=settings.verify,
                     ca_bundle=settings.ca_bundle,
                     timeout_seconds=settings.timeout_seconds,
+                    finish_once_sent=not repeatable,
+                    shielded=shielded,
                 )
             except CaBundleError as error:
                 raise SddcManagerTlsError(f"{action} failed: {error}") from None
+            except ProxySettingError as error:
+                raise SddcManagerUnreachableError(f"{action} failed: {error}.") from None
             except NetworkFailure as failure:
-                if retries_left > 0 and retry.may_retry_failure(
-                    failure.kind, failure.may_have_reached_server, repeatable=repeatable
+                if failure.kind == "shutdown":
+                    raise OperationCancelled(action) from None
+                pause = policy.backoff(attempt)
+                if (
+                    retries_left > 0
+                    and retry.may_retry_failure(
+                        failure.kind, failure.may_have_reached_server, repeatable=repeatable
+                    )
+                    and limit.sleep(pause, action)
                 ):
-                    time.sleep(retry.backoff_seconds(attempt, settings.backoff_seconds))
                     continue
                 raise _network_error(
                     action, method, settings.base_url + path, failure, attempt, repeatable, secrets
                 ) from None
             if retries_left > 0 and retry.may_retry_status(answer.status, repeatable=repeatable):
-                wait = retry.parse_retry_after(answer.headers.get("retry-after"))
-                time.sleep(
-                    wait if wait is not None else retry.backoff_seconds(attempt, settings.backoff_seconds)
-                )
-                continue
+                pause = policy.pause(attempt, answer.headers.get("retry-after"))
+                # A pause that would end past the caller's deadline is not begun: the answer stands.
+                if limit.sleep(pause, action):
+                    continue
             return answer
 
     def _raise_for_status(
@@ -409,6 +465,7 @@ def _network_error(
         "timeout": TIMEOUT_HINT,
         "connect-timeout": TIMEOUT_HINT,
         "proxy": PROXY_HINT,
+        "proxy-auth": PROXY_AUTH_HINT,
     }.get(failure.kind, UNREACHABLE_HINT)
     lines = [f"{action} failed: no answer from {method} {url} after {tries}: {detail}.", f"  hint: {hint}"]
     if not repeatable and failure.may_have_reached_server:

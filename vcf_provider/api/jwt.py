@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-# Three base64url segments; SDDC Manager signs with HS256, so the signature is never empty.
-_JWT_SHAPE = re.compile(r"^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+$")
+_SEGMENT = "[A-Za-z0-9_-]"
+#: Three base64url segments, anywhere in a text; SDDC Manager signs with HS256, so the signature is
+#: never empty. A match is only the shape: `read_claims` tells a token from a dotted name.
+JWT_PATTERN = re.compile(rf"{_SEGMENT}{{2,}}\.{_SEGMENT}{{2,}}\.{_SEGMENT}+")
+#: What redaction removes from any text without decoding: the shape whose header is base64 JSON
+#: (`eyJ`), so dotted host names never match, and a token cut short at the end still does.
+JWT_IN_TEXT = re.compile(rf"eyJ{_SEGMENT}*\.{_SEGMENT}+\.{_SEGMENT}*")
+_JWT_SHAPE = re.compile(rf"^{JWT_PATTERN.pattern}$")
 
 #: The longest token we accept; SDDC Manager's are under 2 KB.
 MAX_TOKEN_LENGTH = 16 * 1024

@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
+
+from vcf_provider.api.jwt import JWT_IN_TEXT
 
 REDACTED = "[redacted]"
 #: Secrets shorter than this are not searched for: they would match ordinary words.
 MIN_SECRET_CHARS = 4
 #: A base64 core shorter than this could match unrelated text by chance.
 MIN_BASE64_CORE_CHARS = 8
-
-# Anything shaped like a JWT (header.payload.signature, base64url), wherever it appears.
-_JWT_ANYWHERE = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def _base64_cores(data: bytes) -> set[str]:
@@ -73,4 +72,19 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for form in forms:
         if form in text:
             text = text.replace(form, REDACTED)
-    return _JWT_ANYWHERE.sub(REDACTED, text)
+    return JWT_IN_TEXT.sub(REDACTED, text)
+
+
+def redact_document(document: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of decoded JSON with `redact` applied to every string, keys included.
+
+    Done before anything is clipped for display, so a secret cut in two cannot slip through.
+    """
+    secrets = tuple(secrets)
+    if isinstance(document, str):
+        return redact(document, secrets)
+    if isinstance(document, list):
+        return [redact_document(item, secrets) for item in document]
+    if isinstance(document, dict):
+        return {redact(str(k), secrets): redact_document(v, secrets) for k, v in document.items()}
+    return document

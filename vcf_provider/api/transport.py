@@ -8,11 +8,14 @@ Nothing but the TLS connection is kept between calls: no header, body or token.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
+import math
+import os
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,9 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from vcf_provider.api import deadline as _deadline
+from vcf_provider.api import proxies
+from vcf_provider.api.proxies import Proxy
 from vcf_provider.api.settings import read_ca_bundle
 
 #: The most a body is read; an access token is under 2 KB, an `Error` under a few KB.
@@ -76,7 +82,7 @@ class NetworkFailure(Exception):
         super().__init__(detail)
         self.kind = kind
         """refused, dns, connect-timeout, timeout, dropped, tls-verify, tls-hostname, plain-http,
-        tls, proxy, or shutdown."""
+        tls, proxy, proxy-auth (a 407), or shutdown."""
         self.detail = detail
         self.may_have_reached_server = may_have_reached_server
         """False only when the request cannot have been sent (no connection, failed handshake)."""
@@ -87,31 +93,15 @@ class _Attempt(threading.local):
     deadline: float | None = None
     sent: bool = False
     stopped_by_shutdown: bool = False
+    finish_once_sent: bool = False
+    """A cancel ends the attempt only until the request is sent (a login: its answer is awaited)."""
+    shielded: bool = False
+    """A cancel does not end the attempt at all (the revoke that cleans up after a cancel)."""
+    cut_by_caller: bool = False
+    """The caller's deadline, not `timeout_seconds`, bounds this attempt."""
 
 
 _attempt = _Attempt()
-_shutting_down = threading.Event()
-
-
-def _watch_for_shutdown() -> None:
-    # On SIGINT from the engine the provider host's main thread returns, and the interpreter joins
-    # the gRPC worker threads before anything else: an in-flight call would hold the process until
-    # the engine kills it 5 s later. Hooks run before that join (Python 3.9+) tell our reads to stop.
-    register = getattr(threading, "_register_atexit", None)
-    if register is None:
-        return
-    try:
-        register(_shutting_down.set)
-    except RuntimeError:  # already shutting down
-        _shutting_down.set()
-
-
-_watch_for_shutdown()
-
-
-def stop_all() -> None:
-    """Ends every attempt in flight, and every later one, in this process (the engine cancelled)."""
-    _shutting_down.set()
 
 
 class _ShutdownError(TimeoutError):
@@ -123,7 +113,7 @@ def _remaining() -> float | None:
     deadline = _attempt.deadline
     if deadline is None:
         return None
-    if _shutting_down.is_set() or not threading.main_thread().is_alive():
+    if _deadline.cancelled() and not (_attempt.shielded or (_attempt.finish_once_sent and _attempt.sent)):
         # The process is exiting: in-flight calls must not keep it alive until their deadline.
         _attempt.stopped_by_shutdown = True
         raise _ShutdownError("the provider is shutting down")
@@ -197,6 +187,57 @@ def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
     return context
 
 
+def requests_tls_context(verify: bool | str) -> ssl.SSLContext:
+    """A TLS context with our deadline sockets for a requests session (`verify` as requests takes
+    it), trusting what requests would: nothing checked, the CA file or folder, or certifi's CAs."""
+    if verify is False:
+        return _tls_context(False, None)
+    import certifi
+
+    context = ssl.create_default_context()
+    if verify is True:
+        context.load_verify_locations(certifi.where())
+    elif os.path.isdir(verify):
+        context.load_verify_locations(capath=verify)
+    else:
+        context.load_verify_locations(cafile=verify)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.sslsocket_class = _DeadlineSocket
+    return context
+
+
+@dataclass
+class Bounded:
+    """What `bounded` saw of the request it ran."""
+
+    cancelled: bool = False
+
+
+@contextlib.contextmanager
+def bounded(timeout_seconds: float | None) -> Iterator[Bounded]:
+    """Runs one request of another client (a requests session on `requests_tls_context`) under
+    the attempt rules: it ends by `timeout_seconds` (None: the caller's deadline alone) and within
+    a quarter second of a cancel, as our own attempts do."""
+    seconds = min(timeout_seconds or math.inf, _deadline.current().remaining())
+    saved = (_attempt.deadline, _attempt.sent, _attempt.stopped_by_shutdown)
+    saved_modes = (_attempt.finish_once_sent, _attempt.shielded)
+    # A deadline far away still makes the sockets look at the cancel signal between slices.
+    _attempt.deadline = time.monotonic() + min(seconds, _NO_DEADLINE_SECONDS)
+    _attempt.sent = _attempt.stopped_by_shutdown = False
+    _attempt.finish_once_sent = _attempt.shielded = False
+    seen = Bounded()
+    try:
+        yield seen
+    finally:
+        seen.cancelled = _attempt.stopped_by_shutdown
+        _attempt.deadline, _attempt.sent, _attempt.stopped_by_shutdown = saved
+        _attempt.finish_once_sent, _attempt.shielded = saved_modes
+
+
+#: Stands for "no deadline" in `bounded`: about 11 days.
+_NO_DEADLINE_SECONDS = 1e6
+
+
 class UnverifiedPool(urllib3.HTTPSConnectionPool):
     """The pool for `verify=False`: as urllib3's, without its InsecureRequestWarning per request.
 
@@ -219,19 +260,12 @@ def _proxy_tls_context(ca_pem: str | None) -> ssl.SSLContext:
     return context
 
 
-def proxy_for_display(proxy: str) -> str:
-    """A proxy URL without its credentials (user:password@), for messages."""
-    parts = urllib3.util.parse_url(proxy)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme or 'http'}://{parts.host or ''}{port}"
-
-
 @dataclass(frozen=True)
 class _PoolKey:
     scheme_host_port: tuple[str, str, int]
     verify: bool
     ca_sha256: str | None
-    proxy: str | None
+    proxy: Proxy | None
 
 
 _pools: dict[_PoolKey, urllib3.HTTPSConnectionPool] = {}
@@ -239,21 +273,13 @@ _managers: list[urllib3.PoolManager] = []
 _pools_lock = threading.Lock()
 
 
-def _proxy_for(url: str) -> str | None:
-    # The environment's HTTPS_PROXY/NO_PROXY, read the way requests reads them; nothing else from
-    # the environment (no .netrc, no REQUESTS_CA_BUNDLE replacing ca_bundle).
-    from requests.utils import get_environ_proxies
-
-    proxies = get_environ_proxies(url)
-    return proxies.get("https") or proxies.get("all") or None
-
-
 def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urllib3.HTTPSConnectionPool:
     """The pool for one manager and TLS setting; made on first use, shared by every thread after."""
     parts = urllib3.util.parse_url(base_url)
     host, port = parts.host or "", parts.port or 443
     ca_pem = read_ca_bundle(ca_bundle) if verify and ca_bundle else None
-    proxy = _proxy_for(base_url)
+    # The environment's proxy variables only: no .netrc, no REQUESTS_CA_BUNDLE replacing ca_bundle.
+    proxy = proxies.proxy_for(base_url)
     key = _PoolKey(
         ("https", host, port),
         verify,
@@ -270,17 +296,8 @@ def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urlli
                 "cert_reqs": "CERT_REQUIRED" if verify else "CERT_NONE",
                 "retries": False,
             }
-            if proxy:
-                if proxy.lower().startswith("https://"):
-                    # TLS to the proxy, and the manager's TLS inside it: the outer socket is ours, so
-                    # the deadline holds; the request counts as sent from the CONNECT on (README).
-                    options["proxy_ssl_context"] = _proxy_tls_context(ca_pem)
-                manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
-                if not verify:
-                    manager.pool_classes_by_scheme = {
-                        **manager.pool_classes_by_scheme,
-                        "https": UnverifiedPool,
-                    }
+            if proxy is not None:
+                manager = _proxy_manager(proxy, verify, ca_pem, options)
                 _managers.append(manager)
                 pool = manager.connection_from_host(host.strip("[]"), port, "https")  # type: ignore[assignment]
                 assert pool is not None
@@ -289,6 +306,31 @@ def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urlli
                 pool = pool_class(host.strip("[]"), port, **options)
             _pools[key] = pool
         return pool
+
+
+def _proxy_manager(
+    proxy: Proxy, verify: bool, ca_pem: str | None, options: dict[str, Any]
+) -> urllib3.PoolManager:
+    """A manager for one proxy. urllib3 gets the URL without credentials; they travel only as the
+    CONNECT's Proxy-Authorization (or the SOCKS login), so no urllib3 object or message shows them."""
+    unverified: type[urllib3.HTTPSConnectionPool] = UnverifiedPool
+    manager: urllib3.PoolManager
+    if proxy.is_socks:
+        from urllib3.contrib.socks import SOCKSHTTPSConnection, SOCKSProxyManager
+
+        manager = SOCKSProxyManager(
+            proxy.url, username=proxy.username, password=proxy.password, num_pools=1, **options
+        )
+        unverified = type("UnverifiedSocksPool", (UnverifiedPool,), {"ConnectionCls": SOCKSHTTPSConnection})
+    else:
+        if proxy.scheme == "https":
+            # TLS to the proxy, and the manager's TLS inside it: the outer socket is ours, so
+            # the deadline holds; the request counts as sent from the CONNECT on (README).
+            options = {**options, "proxy_ssl_context": _proxy_tls_context(ca_pem)}
+        manager = urllib3.ProxyManager(proxy.url, num_pools=1, proxy_headers=proxy.headers(), **options)
+    if not verify:
+        manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "https": unverified}
+    return manager
 
 
 @atexit.register
@@ -314,15 +356,28 @@ def send(
     verify: bool,
     ca_bundle: str | None,
     timeout_seconds: float,
+    finish_once_sent: bool = False,
+    shielded: bool = False,
 ) -> Answer:
-    """One attempt of one request, over with an answer or a NetworkFailure within `timeout_seconds`:
-    connect, TLS handshake, sending and the whole answer share that one deadline."""
+    """One attempt of one request, over with an answer or a NetworkFailure within `timeout_seconds`
+    (or the caller's deadline, `vcf_provider.api.deadline.current()`, when that comes first):
+    connect, TLS handshake, sending and the whole answer share that one deadline.
+
+    A cancel ends the attempt within a quarter second, except once a `finish_once_sent` request is
+    sent (its answer is awaited within the deadline) and for a `shielded` one."""
     pool = connection_pool(base_url, verify, ca_bundle)
     prefix = urllib3.util.parse_url(base_url).path or ""
     url = base_url + path
+    left = math.inf if shielded else _deadline.current().remaining()
+    _attempt.cut_by_caller = left < timeout_seconds
+    timeout_seconds = min(timeout_seconds, left)
+    if timeout_seconds <= 0:
+        raise NetworkFailure("timeout", "the operation's deadline passed", may_have_reached_server=False)
     _attempt.deadline = time.monotonic() + timeout_seconds
     _attempt.sent = False
     _attempt.stopped_by_shutdown = False
+    _attempt.finish_once_sent = finish_once_sent
+    _attempt.shielded = shielded
     response = None
     try:
         response = pool.urlopen(
@@ -352,14 +407,14 @@ def send(
     except (urllib3.exceptions.HTTPError, OSError) as error:
         if response is not None:
             response.close()
-        raise _classify(error, timeout_seconds, _proxy_for(base_url)) from None
+        raise _classify(error, timeout_seconds, proxies.proxy_for(base_url)) from None
     finally:
         if response is not None:
             response.release_conn()
         _attempt.deadline = None
 
 
-def _classify(error: BaseException, timeout_seconds: float, proxy: str | None = None) -> NetworkFailure:
+def _classify(error: BaseException, timeout_seconds: float, proxy: Proxy | None = None) -> NetworkFailure:
     """Turns urllib3's and ssl's exceptions into a kind and a one-line reason a person can read."""
     sent = _attempt.sent
     if _attempt.stopped_by_shutdown:
@@ -368,6 +423,9 @@ def _classify(error: BaseException, timeout_seconds: float, proxy: str | None = 
         )
     if isinstance(error, NameResolutionError):
         return NetworkFailure("dns", "the host name does not resolve (DNS)", may_have_reached_server=False)
+    if isinstance(error, NewConnectionError) and proxy is not None and proxy.is_socks:
+        # Every PySocks failure, a refused login included, arrives as a failed new connection.
+        return _proxy_failure(proxy, _os_reason(error), sent=False)
     if isinstance(error, NewConnectionError):
         return NetworkFailure(
             "refused", _os_reason(error) or "the connection failed", may_have_reached_server=False
@@ -375,18 +433,17 @@ def _classify(error: BaseException, timeout_seconds: float, proxy: str | None = 
     # After NewConnectionError, which subclasses it for history's sake.
     if isinstance(error, ConnectTimeoutError):
         return NetworkFailure(
-            "connect-timeout", f"no connection within {timeout_seconds:g} s", may_have_reached_server=False
+            "connect-timeout", f"no connection within {timeout_seconds:.3g} s", may_have_reached_server=False
         )
     if isinstance(error, ProxyError):
-        shown = proxy_for_display(proxy) if proxy else "the HTTPS proxy"
-        return NetworkFailure(
-            "proxy", f"the proxy {shown} failed: {_os_reason(error)}", may_have_reached_server=sent
-        )
+        return _proxy_failure(proxy, _os_reason(error), sent)
     # The deadline socket's TimeoutError may arrive wrapped (in a ProtocolError or an SSLError).
     if isinstance(error, (ReadTimeoutError, TimeoutError)) or isinstance(_innermost(error), TimeoutError):
         return NetworkFailure(
             "timeout" if sent else "connect-timeout",
-            f"no complete answer within {timeout_seconds:g} s",
+            f"no complete answer within the {timeout_seconds:.2g} s the operation had left"
+            if _attempt.cut_by_caller
+            else f"no complete answer within {timeout_seconds:.3g} s",
             may_have_reached_server=sent,
         )
     # A certificate is checked in the handshake, before the request: through an https:// proxy the
@@ -399,6 +456,14 @@ def _classify(error: BaseException, timeout_seconds: float, proxy: str | None = 
         reason = _os_reason(error) or "the connection closed"
         return NetworkFailure("dropped", f"the connection broke: {reason}", may_have_reached_server=sent)
     return NetworkFailure("dropped", type(error).__name__, may_have_reached_server=sent)
+
+
+def _proxy_failure(proxy: Proxy | None, reason: str, sent: bool) -> NetworkFailure:
+    if proxy is not None and proxies.asks_for_credentials(reason):
+        # The proxy itself refused, before any byte went to the manager.
+        return NetworkFailure("proxy-auth", proxies.credentials_refused(proxy), may_have_reached_server=False)
+    shown = proxy.url if proxy else "the HTTPS proxy"
+    return NetworkFailure("proxy", f"the proxy {shown} failed: {reason}", may_have_reached_server=sent)
 
 
 def _innermost(error: BaseException) -> BaseException:

@@ -143,6 +143,7 @@ class SddcManagerAuth(AuthBase):
         self._refresh_token = None
         self._login: dict[str, str] | None = None
         self._closed = False
+        self._unrevoked: str | None = None
         self._close_lock = threading.Lock()
         self._renewer = TokenRenewer(
             self._fetch, renew_before_seconds=float(given[p.RENEW_BEFORE_SECONDS.name]), clock=clock
@@ -218,18 +219,20 @@ class SddcManagerAuth(AuthBase):
         afterwards the auth refuses to give tokens. Safe to call twice.
 
         Raises:
-            VcfProviderError: when the revoke fails; the token then expires on its own (about 24 h).
+            VcfProviderError: when the revoke fails. The auth stays closed, and calling ``close()``
+                again tries the revoke again; left alone, the token expires on its own (about 24 h).
         """
         with self._close_lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._renewer.forget()
-            owned, self._refresh_token = (self._refresh_token if self._login else None), None
-            self._login = None
-        if owned:
-            with SddcManagerClient(self._settings, warn_unverified=False) as client:
-                client.revoke_refresh_token(owned)
+            if not self._closed:
+                self._closed = True
+                self._renewer.forget()
+                self._unrevoked = self._refresh_token if self._login else None
+                self._refresh_token, self._login = None, None
+            owned = self._unrevoked
+            if owned:
+                with SddcManagerClient(self._settings, warn_unverified=False) as client:
+                    client.revoke_refresh_token(owned)  # raises: kept, for the next close()
+                self._unrevoked = None
 
     def __enter__(self) -> SddcManagerAuth:
         return self

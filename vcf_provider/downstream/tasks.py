@@ -4,40 +4,39 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from vcf_provider.api import retry
+from vcf_provider.api import deadline, retry
 from vcf_provider.api.errors import (
+    OperationCancelled,
     SddcManagerApiError,
     SddcManagerRedirectError,
     SddcManagerTaskFailed,
     SddcManagerTaskTimeout,
     SddcManagerTaskWaitError,
     SddcManagerUnreachableError,
-    parse_vcf_error,
-    redact_document,
 )
+from vcf_provider.api.payload import parse_vcf_error
+from vcf_provider.api.redaction import redact_document
+from vcf_provider.api.tasks import FAILED, SUCCEEDED, task_status
 from vcf_provider.downstream.auth import SddcManagerAuth
 
-SUCCEEDED = frozenset({"SUCCESSFUL", "SUCCEEDED", "COMPLETED"})
-FAILED = frozenset({"FAILED", "CANCELLED", "CANCELED"})
-#: Answers after which the next poll may well work: the manager is busy, restarting or behind a proxy.
-_TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: The longest pause between two polls after failed ones.
 MAX_BACKOFF_SECONDS = 60.0
 #: The longest one poll may take.
 POLL_TIMEOUT_SECONDS = 30.0
+#: The shortest pause between two polls: a smaller `poll_seconds` is raised to it.
+MIN_POLL_SECONDS = 0.1
 
 
 class _FailedPoll(Exception):
     """One poll that did not read the task; the next one may."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: str | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
 
@@ -56,13 +55,19 @@ def wait_for_task(
     A workload domain takes one to two hours, so the wait outlives access tokens (`auth` renews
     them) and shrugs off failed polls: connection errors, timeouts and 429/5xx answers (honouring
     ``Retry-After``) are tried again with a growing pause, up to `max_failed_polls` in a row and
-    within `timeout_seconds`. Statuses compare case-insensitively; an unknown one means "running".
+    within `timeout_seconds`. Statuses compare case-insensitively, blanks around them ignored; an
+    unknown one means "running".
+
+    Every poll, pause and token refresh inside the wait ends by `timeout_seconds`; the engine's
+    Cancel (Ctrl-C, SIGTERM) ends the wait within about a second. Inside a dynamic provider this
+    holds once the provider is configured by the engine (``vcf_provider`` hooks Cancel there).
 
     Args:
         auth: An ``SddcManagerAuth`` for the manager that runs the task.
         task_id: The ``id`` of the task, as the call that started it answered.
         timeout_seconds: How long to wait in all. Default 2 h.
-        poll_seconds: The pause between two polls. Default 10 s.
+        poll_seconds: The pause between two polls. Default 10 s; at least 0.1 s (a smaller value
+            is raised to that, so a typo cannot flood the manager).
         on_progress: Called with the task (a dict) on the first poll and whenever its status or
             a sub-task's status changes. Inside a dynamic provider, write progress to stderr (e.g.
             ``pulumi.log.info``): the engine shows it with the stack's output.
@@ -73,10 +78,13 @@ def wait_for_task(
 
     Raises:
         SddcManagerTaskFailed: the task ended ``FAILED`` or ``CANCELLED``; the message holds its
-            name, id, status and every error SDDC Manager gave.
+            name, id, status and its errors (``.errors`` has every one).
         SddcManagerTaskTimeout: `timeout_seconds` passed; the task may still be running.
-        SddcManagerTaskWaitError: `max_failed_polls` polls in a row failed, or SDDC Manager
-            answered that it does not know the task (404) or refused the token (401/403).
+        SddcManagerTaskWaitError: `max_failed_polls` polls in a row failed, SDDC Manager answered
+            that it does not know the task (404) or refused the token (401/403), or the access
+            token could not be renewed (the refresh token expired or was revoked): the task may
+            still be running. The error that stopped the wait is its ``__cause__``.
+        OperationCancelled: the engine cancelled (the CLI was interrupted); the task goes on.
         ValueError: for bad arguments.
     """
     if not isinstance(task_id, str) or not task_id.strip():
@@ -86,60 +94,77 @@ def wait_for_task(
             raise ValueError(f"wait_for_task: {name} must be a finite number above 0, not {value!r}")
     if not isinstance(max_failed_polls, int) or max_failed_polls < 1:
         raise ValueError("wait_for_task: max_failed_polls must be a whole number of 1 or more")
+    _hook_engine_cancel()
 
-    url = f"{auth.base_url}/v1/tasks/{quote(task_id.strip(), safe='')}"
-    started = time.monotonic()
-    deadline = started + timeout_seconds
+    task_id = task_id.strip()
+    poll_seconds = max(float(poll_seconds), MIN_POLL_SECONDS)
+    url = f"{auth.base_url}/v1/tasks/{quote(task_id, safe='')}"
+    what = f"waiting for SDDC Manager task {task_id}"
+    policy = retry.RetryPolicy(
+        total=max_failed_polls,
+        backoff_factor=poll_seconds,
+        backoff_max=MAX_BACKOFF_SECONDS,
+        jitter=False,
+        retry_after_at_least=True,
+    )
     failures: list[str] = []
     last_status: str | None = None
     last_summary: object = None
     used: list[str] = []  # the access tokens sent: a task's errors might echo one
-    with auth.session() as session:
-        while True:
-            pause = poll_seconds
-            try:
-                task = _poll(
-                    session,
-                    url,
-                    task_id,
-                    min(POLL_TIMEOUT_SECONDS, max(deadline - time.monotonic(), 1)),
-                    used,
-                )
-            except _FailedPoll as failed:
-                failures.append(str(failed))
-                if len(failures) >= max_failed_polls:
-                    raise SddcManagerTaskWaitError(
+    with deadline.scope(deadline.Deadline.after(timeout_seconds)) as limit, auth.session() as session:
+        try:
+            while True:
+                pause = poll_seconds
+                try:
+                    seconds = max(min(POLL_TIMEOUT_SECONDS, limit.remaining()), 0.001)
+                    task = _poll(session, url, task_id, seconds, used)
+                except _FailedPoll as failed:
+                    failures.append(str(failed))
+                    if len(failures) >= policy.total:
+                        raise SddcManagerTaskWaitError(
+                            task_id,
+                            f"{what} stopped: {len(failures)} polls in a row failed",
+                            last_status,
+                            "last failure: " + failures[-1],
+                        ) from None
+                    pause = policy.pause(len(failures), failed.retry_after)
+                else:
+                    failures.clear()
+                    last_status = task_status(task)
+                    summary = _summary(task)
+                    if summary != last_summary:
+                        last_summary = summary
+                        if on_progress is not None:
+                            on_progress(task)
+                    if last_status in SUCCEEDED:
+                        return task
+                    if last_status in FAILED:
+                        raise SddcManagerTaskFailed(task, secrets=used)
+                limit.wait(pause, what)
+                if limit.expired:
+                    why = f"last poll failed: {failures[-1]}" if failures else ""
+                    raise SddcManagerTaskTimeout(
                         task_id,
-                        f"waiting for SDDC Manager task {task_id} stopped: {len(failures)} polls in a row "
-                        "failed",
+                        f"{what} timed out after {timeout_seconds:g} s (timeout_seconds); its last "
+                        f"status was {last_status or 'not read'}",
                         last_status,
-                        "last failure: " + failures[-1],
-                    ) from None
-                backoff = min(poll_seconds * 2.0 ** (len(failures) - 1), MAX_BACKOFF_SECONDS)
-                pause = max(backoff, failed.retry_after or 0.0)
-            else:
-                failures.clear()
-                last_status = str(task.get("status", "")).upper()
-                summary = _summary(task)
-                if summary != last_summary:
-                    last_summary = summary
-                    if on_progress is not None:
-                        on_progress(task)
-                if last_status in SUCCEEDED:
-                    return task
-                if last_status in FAILED:
-                    raise SddcManagerTaskFailed(task, secrets=used)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                why = f"last poll failed: {failures[-1]}" if failures else ""
-                raise SddcManagerTaskTimeout(
-                    task_id,
-                    f"waiting for SDDC Manager task {task_id} timed out after {timeout_seconds:g} s "
-                    f"(timeout_seconds); its last status was {last_status or 'not read'}",
-                    last_status,
-                    why,
-                )
-            time.sleep(min(pause, left))
+                        why,
+                    )
+        except OperationCancelled:
+            raise OperationCancelled(
+                what, "the task itself goes on running on SDDC Manager: wait for it again later"
+            ) from None
+
+
+def _hook_engine_cancel() -> None:
+    """Inside a dynamic provider's process, makes the engine's Cancel end this wait (the hook is
+    installed at configure too; this covers a user's own provider that never imports ours there)."""
+    import sys
+
+    if "pulumi.dynamic.__main__" in sys.modules:
+        from vcf_provider.engine import cancel
+
+        cancel.install()
 
 
 def _poll(
@@ -151,18 +176,25 @@ def _poll(
     except SddcManagerRedirectError:
         raise
     except SddcManagerApiError as error:  # the token's refresh was answered with an error
-        if error.status in _TRANSIENT_STATUSES:
+        if error.status in retry.SERVER_ASKED_STATUSES | retry.TRANSIENT_STATUSES:
             raise _FailedPoll(str(error).splitlines()[0]) from None
-        raise
+        what = "the refresh token expired or was revoked" if error.refresh_token_unknown else "it failed"
+        raise SddcManagerTaskWaitError(
+            task_id,
+            f"waiting for SDDC Manager task {task_id} stopped: the access token could not be "
+            f"renewed ({what})",
+            None,
+            str(error),
+        ) from error
     except SddcManagerUnreachableError as error:  # the token's refresh got no answer
         raise _FailedPoll(str(error).splitlines()[0]) from None
     except requests.RequestException as error:
         raise _FailedPoll(f"GET {url} failed: {type(error).__name__}") from None
     with answer:
-        if answer.status_code in _TRANSIENT_STATUSES:
+        if answer.status_code in retry.SERVER_ASKED_STATUSES | retry.TRANSIENT_STATUSES:
             raise _FailedPoll(
                 f"GET {url} answered HTTP {answer.status_code} {answer.reason}",
-                retry.parse_retry_after(answer.headers.get("Retry-After")),
+                answer.headers.get("Retry-After"),
             )
         token = str(answer.request.headers.get("Authorization", "")).removeprefix("Bearer ")
         if token and token not in used:
@@ -210,8 +242,8 @@ def _summary(task: Mapping[str, Any]) -> object:
     """What progress means: the task's status and each sub-task's status."""
     subtasks = task.get("subTasks")
     steps = tuple(
-        (str(sub.get("name") or sub.get("description") or index), str(sub.get("status", "")).upper())
+        (str(sub.get("name") or sub.get("description") or index), task_status(sub))
         for index, sub in enumerate(subtasks if isinstance(subtasks, list) else [])
         if isinstance(sub, dict)
     )
-    return str(task.get("status", "")).upper(), steps
+    return task_status(task), steps

@@ -3,9 +3,11 @@
 On the first interrupt the Pulumi CLI asks for a graceful stop: the engine sends every provider
 plugin a `Cancel` RPC and waits for the operations in flight. The Python SDK's dynamic provider
 host answers `Cancel` and does nothing else, so a refresh stuck on a silent manager held the CLI
-until the attempt's deadline (up to 2 min 4 s with the defaults). This hook makes `Cancel` tell our
-transport to stop: every in-flight and later attempt in this process ends within a quarter second
-with "the provider was stopped (the CLI was interrupted)". When a future SDK is laid out
+until the attempt's deadline (up to 2 min 4 s with the defaults). This hook makes `Cancel` set the
+process's cancel signal (`vcf_provider.api.deadline`): every in-flight attempt, retry pause, task
+poll and pause in this process ends within a quarter second with "... was cancelled: the provider
+was stopped (the CLI was interrupted)". A login already sent is the exception: its answer is
+awaited, and a pair it created is revoked before the cancel is reported. When a future SDK is laid out
 differently the hook is not installed (a debug line says so) and the deadline still bounds the wait;
 `tests/unit/test_upstream_canaries.py` notices first.
 """
@@ -26,9 +28,9 @@ _lock = threading.Lock()
 def _cancel(self: Any, request: Any, context: Any) -> Any:  # pragma: no cover - runs as the host's code
     """The host's `Cancel`, with our stop added. Its code replaces the original function's own,
     so it runs with the host module's globals (`empty_pb2` is the host's import)."""
-    import vcf_provider.api.transport
+    import vcf_provider.api.deadline
 
-    vcf_provider.api.transport.stop_all()
+    vcf_provider.api.deadline.cancel_everything()
     return empty_pb2.Empty()  # type: ignore[name-defined]  # noqa: F821
 
 

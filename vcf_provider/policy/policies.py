@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -12,17 +10,20 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from vcf_provider.api import settings
+from vcf_provider.policy.guarded import GUARDED, MISSING, Guarded, setting
+from vcf_provider.policy.guarded import STACK as STACK
+from vcf_provider.policy.stack_policies import NO_PLAINTEXT_TOKEN_OUTPUTS as NO_PLAINTEXT_TOKEN_OUTPUTS
+from vcf_provider.policy.stack_policies import RENEW_PAIR_TOKENS as RENEW_PAIR_TOKENS
+from vcf_provider.resources import model
 
-REFRESHED_ACCESS_TOKEN = "pulumi-python:dynamic/vcf:RefreshedAccessToken"  # noqa: S105 - a type token
-ACCESS_TOKEN_PAIR = "pulumi-python:dynamic/vcf:AccessTokenPair"  # noqa: S105 - a type token
-TOKEN_RESOURCES = (REFRESHED_ACCESS_TOKEN, ACCESS_TOKEN_PAIR)
-STACK = "pulumi:pulumi:Stack"
+#: The dynamic resources' types, as the engine reports them (the package's are `model.*.token`).
+REFRESHED_ACCESS_TOKEN = model.REFRESHED_ACCESS_TOKEN.dynamic_type
+ACCESS_TOKEN_PAIR = model.ACCESS_TOKEN_PAIR.dynamic_type
+TOKEN_RESOURCES = tuple(GUARDED)
+"""Every type the resource policies check: both models, dynamic and package."""
 
 DEFAULT_MIN_RENEW_SECONDS = 60
 DEFAULT_MAX_RENEW_SECONDS = 1800
@@ -32,16 +33,17 @@ DEFAULT_MAX_RETRIES = 10
 DEFAULT_MIN_ROTATE_SECONDS = 3_600
 DEFAULT_MAX_ROTATE_SECONDS = 82_800
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
-_MISSING = object()
+
+def _guarded(args: ResourceValidationArgs, *models: model.ResourceModel) -> Guarded | None:
+    """The guarded type of the resource under validation, if it is one of `models` (default: any)."""
+    guarded = GUARDED.get(args.resource_type)
+    return guarded if guarded is not None and (not models or guarded.model in models) else None
 
 
-def _known(props: Mapping[str, Any], key: str) -> Any:
-    """The property's value; _MISSING when it is unknown during preview (checked at `up` instead)."""
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return _MISSING
+def _input(args: ResourceValidationArgs, guarded: Guarded, name: str) -> Any:
+    """An input as the resource's kind spells it; MISSING when it cannot be seen."""
+    provider = args.provider.props if args.provider is not None else None
+    return setting(guarded, args.props, provider, name)
 
 
 def host_name(host: Any) -> str | None:
@@ -50,11 +52,9 @@ def host_name(host: Any) -> str | None:
 
 
 def host_matches(name: str, patterns: list[str]) -> bool:
-    """True when `name` equals a pattern, or ends with `.domain` for a `*.domain` pattern.
-
-    Patterns are host names, so a scheme or port in them (`https://x:443`, `x:8443`) is ignored, as
-    it is in `host`.
-    """
+    """True when `name` equals a pattern, or ends with `.domain` for a `*.domain` pattern."""
+    # Patterns are host names, so a scheme or port in them (`https://x:443`, `x:8443`) is ignored,
+    # as it is in `host`.
     for pattern in (_pattern_name(p) for p in patterns if isinstance(p, str)):
         if not pattern:
             continue
@@ -103,31 +103,29 @@ def _config_number(args: ResourceValidationArgs, key: str, default: float) -> fl
 
 
 def _validate_tls(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in TOKEN_RESOURCES:
+    guarded = _guarded(args)
+    if guarded is None or _input(args, guarded, "allow_unverified_tls") is not True:
         return
-    allow = _known(args.props, "allow_unverified_tls")
-    if allow is not True:
-        return
-    host = _known(args.props, "host")
-    name = host_name(host) if host is not _MISSING else None
+    host = _input(args, guarded, "host")
+    name = host_name(host) if host is not MISSING else None
     if name and host_matches(name, _config_list(args, "exemptHosts")):
         return
+    allow, ca_bundle = guarded.key("allow_unverified_tls"), guarded.key("ca_bundle")
     report_violation(
-        f"{args.name} sets allow_unverified_tls=true for {name or 'its host'}: the refresh token would be "
-        "sent without checking who receives it. Remove allow_unverified_tls and set ca_bundle to the "
-        "CA that signed SDDC Manager's certificate, or list the host in this policy's exemptHosts.",
+        f"{args.name} sets {allow}=true for {name or 'its host'}: the refresh token would be sent "
+        f"without checking who receives it. Remove {allow} and set {ca_bundle} to the CA that signed "
+        "SDDC Manager's certificate, or list the host in this policy's exemptHosts.",
         None,
     )
 
 
 def _validate_allowed_hosts(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in TOKEN_RESOURCES:
-        return
+    guarded = _guarded(args)
     allowed = _config_list(args, "allowedHosts")
-    if not allowed:
+    if guarded is None or not allowed:
         return
-    host = _known(args.props, "host")
-    if host is _MISSING:
+    host = _input(args, guarded, "host")
+    if host is MISSING:
         return
     name = host_name(host)
     if name is None or not host_matches(name, allowed):
@@ -140,29 +138,36 @@ def _validate_allowed_hosts(args: ResourceValidationArgs, report_violation: Repo
 
 
 def _validate_secret_output(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in TOKEN_RESOURCES:
+    guarded = _guarded(args)
+    # The package's schema makes its secrets secret; a dynamic resource lists them in its options.
+    if guarded is None or guarded.package:
         return
-    if "access_token" not in (args.opts.additional_secret_outputs or []):
+    marked = set(args.opts.additional_secret_outputs or [])
+    unmarked = [name for name in guarded.model.secret_names if name not in marked]
+    if unmarked:
+        names = ", ".join(unmarked)
         report_violation(
-            f"{args.name} does not mark access_token as a secret output, so it would be stored and shown "
+            f"{args.name} does not mark {names} as secret outputs, so they would be stored and shown "
             "in plain text. Do not override additional_secret_outputs in its ResourceOptions; "
-            "vcf-provider adds access_token itself.",
+            "vcf-provider adds them itself.",
             None,
         )
 
 
 def _validate_renewal_window(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != REFRESHED_ACCESS_TOKEN:
+    guarded = _guarded(args, model.REFRESHED_ACCESS_TOKEN)
+    if guarded is None:
         return
     low, high = _config_window(
         args, "vcf-renewal-window", DEFAULT_MIN_RENEW_SECONDS, DEFAULT_MAX_RENEW_SECONDS
     )
-    window = _known(args.props, "renew_before_seconds")
-    if window is _MISSING or not isinstance(window, (int, float)):
+    window = _input(args, guarded, "renew_before_seconds")
+    if not isinstance(window, (int, float)) or isinstance(window, bool):
         return
     if not low <= window <= high:
+        key = guarded.key("renew_before_seconds")
         report_violation(
-            f"{args.name} renews {window:g} s before expiry; keep renew_before_seconds between {low:g} and "
+            f"{args.name} renews {window:g} s before expiry; keep {key} between {low:g} and "
             f"{high:g}: too short risks using an expired token mid-deployment, too long refreshes on "
             "almost every run.",
             None,
@@ -170,24 +175,26 @@ def _validate_renewal_window(args: ResourceValidationArgs, report_violation: Rep
 
 
 def _validate_pair_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ACCESS_TOKEN_PAIR:
+    guarded = _guarded(args, model.ACCESS_TOKEN_PAIR)
+    if guarded is None:
         return
     low, high = _config_window(
         args, "vcf-pair-rotation", DEFAULT_MIN_ROTATE_SECONDS, DEFAULT_MAX_ROTATE_SECONDS
     )
-    rotate = _known(args.props, "rotate_after_seconds")
-    if rotate is _MISSING or not isinstance(rotate, (int, float)) or isinstance(rotate, bool):
+    rotate = _input(args, guarded, "rotate_after_seconds")
+    if not isinstance(rotate, (int, float)) or isinstance(rotate, bool):
         return
+    key = guarded.key("rotate_after_seconds")
     if rotate == 0:
         report_violation(
-            f"{args.name} never rotates (rotate_after_seconds=0): its refresh token expires after about "
+            f"{args.name} never rotates ({key}=0): its refresh token expires after about "
             f"24 h, and then every renewal fails until someone runs `pulumi up --refresh`. Set "
-            f"rotate_after_seconds between {low:g} and {high:g} (default 72000).",
+            f"{key} between {low:g} and {high:g} (default 72000).",
             None,
         )
     elif not low <= rotate <= high:
         report_violation(
-            f"{args.name} rotates after {rotate:g} s; keep rotate_after_seconds between {low:g} and "
+            f"{args.name} rotates after {rotate:g} s; keep {key} between {low:g} and "
             f"{high:g}: above the refresh token's reported 24 h life it expires first, and very short "
             "ages log in on almost every run.",
             None,
@@ -195,85 +202,27 @@ def _validate_pair_rotation(args: ResourceValidationArgs, report_violation: Repo
 
 
 def _validate_bounded_retries(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in TOKEN_RESOURCES:
+    guarded = _guarded(args)
+    if guarded is None:
         return
-    timeout = _known(args.props, "timeout_seconds")
-    retries = _known(args.props, "max_retries")
+    timeout = _input(args, guarded, "timeout_seconds")
+    retries = _input(args, guarded, "max_retries")
     max_timeout = _config_number(args, "maxTimeoutSeconds", DEFAULT_MAX_TIMEOUT_SECONDS)
     max_retries = _config_number(args, "maxRetries", DEFAULT_MAX_RETRIES)
     if isinstance(timeout, (int, float)) and timeout > max_timeout:
         report_violation(
-            f"{args.name} waits up to {timeout:g} s per attempt; set timeout_seconds to {max_timeout:g} or "
+            f"{args.name} waits up to {timeout:g} s per attempt; set {guarded.key('timeout_seconds')} to "
+            f"{max_timeout:g} or "
             "less so a dead SDDC Manager fails the deployment quickly.",
             None,
         )
     if isinstance(retries, (int, float)) and retries > max_retries:
         report_violation(
-            f"{args.name} retries {retries:g} times; set max_retries to {max_retries:g} or less so an "
+            f"{args.name} retries {retries:g} times; set {guarded.key('max_retries')} to {max_retries:g} "
+            "or less so an "
             "outage is reported instead of hammered.",
             None,
         )
-
-
-def _validate_stack_outputs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for resource in args.resources:
-        if resource.resource_type != STACK:
-            continue
-        for key in list(resource.props):
-            value = _known(resource.props, key)
-            if isinstance(value, str) and _JWT.search(value):
-                # Policies see secrets unwrapped, so a secret export is reported too: say so.
-                report_violation(
-                    f"stack output '{key}' holds an access token (a JWT). Unless it is a secret, anyone "
-                    "who can read this stack can call SDDC Manager with it. Export "
-                    "RefreshedAccessToken.access_token as it is (it stays secret; never wrap it in "
-                    "Output.unsecret or a plain string), or do not export it. The analyzer cannot see "
-                    "whether an output is secret: if this one is, disable this advisory policy in the "
-                    "pack config.",
-                    resource.urn,
-                )
-
-
-def _validate_pair_renewal(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    pairs = [r for r in args.resources if r.resource_type == ACCESS_TOKEN_PAIR]
-    for pair in pairs:
-        # A RefreshedAccessToken, or downstream code with SddcManagerAuth, renews from the refresh token.
-        renewers = [
-            r
-            for r in args.resources
-            if r.resource_type != STACK
-            and any(
-                "refresh" in prop.lower() and any(d.urn == pair.urn for d in deps)
-                for prop, deps in (r.property_dependencies or {}).items()
-            )
-        ]
-        if not renewers:
-            report_violation(
-                f"AccessTokenPair '{pair.name}' has nothing renewing from its refresh token: its access "
-                "token expires about an hour after it was created and is never renewed. Add "
-                f"RefreshedAccessToken(..., refresh_token={pair.name}.refresh_token) and use that "
-                "resource's access_token downstream, or pass the refresh token to code that uses "
-                "SddcManagerAuth.",
-                pair.urn,
-            )
-        for user in args.resources:
-            if user.resource_type in (REFRESHED_ACCESS_TOKEN, STACK):
-                continue
-            uses = [
-                prop
-                for prop, deps in (user.property_dependencies or {}).items()
-                # The refresh token is what a consumer that runs later should take (SddcManagerAuth).
-                if "token" in prop.lower()
-                and "refresh" not in prop.lower()
-                and any(d.urn == pair.urn for d in deps)
-            ]
-            if uses:
-                report_violation(
-                    f"'{user.name}' takes {', '.join(uses)} straight from AccessTokenPair '{pair.name}', "
-                    "whose access token is never renewed. Pass a RefreshedAccessToken's access_token "
-                    "instead.",
-                    user.urn,
-                )
 
 
 TLS_VERIFICATION_REQUIRED = ResourceValidationPolicy(
@@ -298,7 +247,7 @@ ALLOWED_HOSTS = ResourceValidationPolicy(
 
 ACCESS_TOKEN_SECRET = ResourceValidationPolicy(
     name="vcf-access-token-secret",
-    description="access_token is always a secret output.",
+    description="Every secret of a dynamic token resource is a secret output (the model's secret names).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate_secret_output,
 )
@@ -340,20 +289,6 @@ PAIR_ROTATION = ResourceValidationPolicy(
             "maxSeconds": {"type": "number", "default": DEFAULT_MAX_ROTATE_SECONDS},
         }
     ),
-)
-
-NO_PLAINTEXT_TOKEN_OUTPUTS = StackValidationPolicy(
-    name="vcf-no-plaintext-token-outputs",
-    description="Stack outputs do not carry an access token in plain text.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_validate_stack_outputs,
-)
-
-RENEW_PAIR_TOKENS = StackValidationPolicy(
-    name="vcf-renew-pair-tokens",
-    description="A stack with an AccessTokenPair renews its token with a RefreshedAccessToken.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=_validate_pair_renewal,
 )
 
 ALL_POLICIES = [
