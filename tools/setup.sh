@@ -7,6 +7,11 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 
 PINNED_PULUMI_VERSION=3.274.1
+# Named, not "latest": on our module proxy "latest" resolves to an old release.
+PINNED_YAML_HOST_VERSION=1.38.3
+# What the TypeScript consumer compiles against. npm has no @pulumi/pulumi 3.274.x; TypeScript 7 is
+# outside @pulumi/pulumi's peer range (< 7).
+TS_TOOLCHAIN="@pulumi/pulumi@3.276.0 typescript@5.9.3 @types/node@20.19.9"
 PULUMI_BIN_DIR="${PULUMI_HOME:-$HOME/.pulumi}/bin"
 PYTHON="${PYTHON:-python3}"
 
@@ -56,7 +61,7 @@ setup_python() {
 # --- Pulumi engine -----------------------------------------------------------
 engine_source_hash() {
   cat tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/cmd/pulumi-language-python/* \
-    | sha256sum | cut -d' ' -f1
+    tools/pulumi-cli/internal/*/* | sha256sum | cut -d' ' -f1
 }
 
 installed_cli_version() { # prints the version of the pulumi at $1, without the leading v
@@ -163,6 +168,102 @@ setup_engine() {
   write_dynamic_provider_shim
 }
 
+# --- Other languages ---------------------------------------------------------
+need_go() { # need_go WHAT: fails with a hint when Go is missing
+  if ! command -v go >/dev/null 2>&1; then
+    echo "error: Go 1.24+ (https://go.dev/dl/) is needed to build $1; install it and run \`make setup\` again." >&2
+    exit 1
+  fi
+}
+
+module_version_of() { # module_version_of BINARY MODULE: the version of MODULE that BINARY was built from
+  go version -m "$1" 2>/dev/null | awk -v module="$2" '$1 == "mod" && $2 == module { print $3 }'
+}
+
+# The YAML language host, beside our CLI: the CLI takes plugins from its own directory first and
+# warns about any it finds only on PATH.
+setup_yaml_host() {
+  local host="$PULUMI_BIN_DIR/pulumi-language-yaml" module=github.com/pulumi/pulumi-yaml
+  if [ -x "$host" ] && { ! command -v go >/dev/null 2>&1 ||
+       [ "$(module_version_of "$host" "$module")" = "v$PINNED_YAML_HOST_VERSION" ]; }; then
+    say "pulumi-language-yaml v$PINNED_YAML_HOST_VERSION is installed"
+    return
+  fi
+  need_go pulumi-language-yaml
+  say "Building pulumi-language-yaml v$PINNED_YAML_HOST_VERSION (2-3 minutes on 2 cores the first time)"
+  mkdir -p "$PULUMI_BIN_DIR"
+  GOBIN="$PULUMI_BIN_DIR" go install -trimpath "$module/cmd/pulumi-language-yaml@v$PINNED_YAML_HOST_VERSION"
+}
+
+# vcf-sdkgen generates the Node.js and Go SDKs, whose language hosts we cannot install. It is a
+# project tool, not a Pulumi plugin, so it lives in .venv/bin (on PATH in make targets).
+sdkgen_source_hash() {
+  cat tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/cmd/vcf-sdkgen/* \
+    tools/pulumi-cli/internal/*/* | sha256sum | cut -d' ' -f1
+}
+
+setup_sdkgen() {
+  local tool=.venv/bin/vcf-sdkgen stamp=.venv/.vcf-sdkgen-built
+  local wanted
+  wanted=$(sdkgen_source_hash)
+  if [ -x "$tool" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    say "vcf-sdkgen is up to date in .venv/bin"
+    return
+  fi
+  need_go vcf-sdkgen
+  say "Compiling vcf-sdkgen (a minute the first time)"
+  (cd tools/pulumi-cli && go build -buildvcs=false -trimpath -o "$repo_root/$tool" ./cmd/vcf-sdkgen)
+  echo "$wanted" > "$stamp"
+}
+
+# The TypeScript compiler and @pulumi/pulumi for compiling the TypeScript consumer, in
+# .venv/node/node_modules: tests link that folder instead of running npm (20 s cold) each time.
+setup_ts_toolchain() {
+  local prefix=.venv/node stamp=.venv/node/.vcf-installed
+  if [ -x "$prefix/node_modules/.bin/tsc" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$TS_TOOLCHAIN" ]; then
+    say "The TypeScript toolchain is up to date in $prefix"
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: Node.js 20+ with npm (https://nodejs.org/) is needed to compile the TypeScript example; install it and run \`make setup\` again." >&2
+    exit 1
+  fi
+  say "Installing $TS_TOOLCHAIN into $prefix"
+  mkdir -p "$prefix"
+  [ -f "$prefix/package.json" ] || echo '{"name": "vcf-provider-ts-toolchain", "private": true}' > "$prefix/package.json"
+  # shellcheck disable=SC2086 # the list is split into packages on purpose
+  (cd "$prefix" && npm install --no-audit --no-fund --loglevel=error --save-exact $TS_TOOLCHAIN)
+  echo "$TS_TOOLCHAIN" > "$stamp"
+}
+
+# Compiles what a generated Go SDK imports into Go's build cache, from a module that requires
+# what a consumer of that SDK requires, so compiling the consumer in a test takes seconds, not
+# 2-3 minutes. Runs every time: `go build` of cached packages takes about a second, and Go trims
+# its cache by itself, so a stamp could not tell that it is still warm.
+warm_go_sdk_cache() {
+  local module=.venv/go-sdk-warm
+  need_go "the Go SDK's dependencies"
+  if [ ! -f "$module/go.sum" ] || ! grep -q "sdk/v3 v$PINNED_PULUMI_VERSION\$" "$module/go.mod"; then
+    say "Preparing $module, a module that imports what a generated Go SDK imports"
+    mkdir -p "$module"
+    printf 'module vcf-provider/go-sdk-warm\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
+      "$PINNED_PULUMI_VERSION" > "$module/go.mod"
+    rm -f "$module/go.sum"
+    printf '%s\n' '// Package warm imports what a generated Go SDK imports.' 'package warm' '' 'import (' \
+      '	_ "github.com/blang/semver"' \
+      '	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi"' \
+      '	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"' \
+      '	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"' ')' > "$module/warm.go"
+    (cd "$module" && go mod tidy)
+  fi
+  say "Compiling the Go SDK's dependencies into Go's build cache (a second if cached, else 2-3 minutes)"
+  (cd "$module" && go build ./...)
+}
+
 setup_python
 setup_engine
+setup_yaml_host
+setup_sdkgen
+setup_ts_toolchain
+warm_go_sdk_cache
 say "Ready. Put $PULUMI_BIN_DIR on PATH to use this pulumi yourself; make targets do it for you."

@@ -3,8 +3,9 @@
 // The upstream host lives in its own Go module with no release tags, and the module proxy
 // reachable from our machines serves no version of it, so `make setup` builds this one
 // instead. It implements what `pulumi preview/up/destroy`, the Automation API and Python
-// policy packs need: running a program (Run) and running a plugin such as a policy pack
-// (RunPlugin) with the interpreter of the project's virtualenv.
+// policy packs need: running a program (Run) and running a plugin such as a policy pack or a
+// source-based provider (RunPlugin) with the interpreter of the project's virtualenv; and what
+// `pulumi package gen-sdk` and `pulumi package add` need (GeneratePackage, Link: codegen.go).
 package main
 
 import (
