@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ from vcf_provider.resources import timing as clock
 from vcf_provider.resources.model import REFRESHED_ACCESS_TOKEN, ResourceModel
 
 if TYPE_CHECKING:
-    from vcf_provider.api.client import ConnectionSettings
+    from vcf_provider.api.settings import ConnectionSettings
 
 ACCESS_TOKEN = p.ACCESS_TOKEN.name
 EXPIRES_AT = p.EXPIRES_AT.name
@@ -35,7 +35,6 @@ REFRESHED_AT = p.REFRESHED_AT.name
 CREATED_AT = p.CREATED_AT.name
 CLOCK_SKEW_SECONDS = p.CLOCK_SKEW_SECONDS.name
 
-RENEWAL_MARGIN = clock.RENEWAL_MARGIN
 #: A change in the clocks' difference that `read` records (the Date header counts whole seconds,
 #: and the renewal margin covers less than this).
 SKEW_CHANGE_SECONDS = 30
@@ -87,10 +86,10 @@ def renewal_due(outputs: dict[str, Any], renew_before_seconds: float, now: datet
         if timing.expires_at is not None and isinstance(skew, (int, float)) and not isinstance(skew, bool):
             expiries.append(timing.expires_at + timedelta(seconds=skew))
         known = [expiry for expiry in expiries if expiry is not None]
-        return clock.within(min(known), now, window + RENEWAL_MARGIN) if known else False
+        return clock.within(min(known), now, window + clock.RENEWAL_MARGIN) if known else False
     stored = outputs.get(EXPIRES_AT)
     expiry = parse_rfc3339(stored) if isinstance(stored, str) else None
-    return clock.within(expiry, now, window + RENEWAL_MARGIN)
+    return clock.within(expiry, now, window + clock.RENEWAL_MARGIN)
 
 
 def _same_input(key: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:

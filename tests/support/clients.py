@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vcf_provider.api.client import ConnectionSettings
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import SddcManagerEmulator
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from tests.support.clients import emulator_settings
 from tests.support.routes import LOGIN, REFRESH
-from vcf_provider.api import retry, transport
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api import retry
+from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError, SddcManagerUnreachableError
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
 
 CREDENTIALS = {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
@@ -125,33 +126,3 @@ def test_a_malformed_retry_after_falls_back_to_the_backoff_and_keeps_the_payload
     assert raised.value.status == 503
     assert "errorCode: MAINTENANCE" in str(raised.value)
     assert "remediationMessage: Try after 18:00." in str(raised.value)
-
-
-def test_many_clients_share_one_connection(sddc_manager: SddcManagerEmulator) -> None:
-    transport.close_pools()
-    refresh_token = sddc_manager.issue_refresh_token()
-
-    for _ in range(20):
-        with SddcManagerClient(settings_for(sddc_manager)) as client:
-            client.refresh_access_token(refresh_token)
-
-    assert sddc_manager.count(*REFRESH) == 20
-    assert sddc_manager.connections_accepted == 1
-
-
-def test_a_changed_ca_file_gets_its_own_connections(
-    sddc_manager: SddcManagerEmulator, tmp_path: Path
-) -> None:
-    transport.close_pools()
-    refresh_token = sddc_manager.issue_refresh_token()
-    copy = tmp_path / "ca-copy.pem"
-    copy.write_text(sddc_manager.ca_path.read_text() + "\n")
-
-    SddcManagerClient(settings_for(sddc_manager)).refresh_access_token(refresh_token)
-    SddcManagerClient(settings_for(sddc_manager, ca_bundle=str(copy))).refresh_access_token(refresh_token)
-    SddcManagerClient(settings_for(sddc_manager, ca_bundle=copy.read_text())).refresh_access_token(
-        refresh_token
-    )
-
-    # The same CA content, as another path or as PEM text, is the same TLS setting.
-    assert sddc_manager.connections_accepted == 1

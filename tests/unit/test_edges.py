@@ -118,7 +118,7 @@ def test_a_tiny_timeout_gets_the_timeout_hint_every_time() -> None:
 
     assert hints == {
         "check that SDDC Manager is up and reachable from this machine (proxies, load balancers), or raise "
-        "timeout_seconds."
+        "timeout_seconds (stack config vcf:timeoutSeconds)."
     }
 
 

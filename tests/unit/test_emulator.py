@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
 

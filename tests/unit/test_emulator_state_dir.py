@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import emulator_settings
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import SddcManagerEmulator, StateDirInUseError
 
 

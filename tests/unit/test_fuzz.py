@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.tokens import make_jwt
-from vcf_provider.api.client import parse_access_token
+from vcf_provider.api.answers import parse_access_token
 from vcf_provider.api.errors import InvalidTokenResponseError, SddcManagerApiError
 from vcf_provider.api.jwt import NotAJwtError, read_claims
 from vcf_provider.api.payload import MAX_DETAIL_CHARS, parse_vcf_error

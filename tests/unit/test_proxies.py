@@ -19,7 +19,8 @@ from tests.support.proxies import ForwardProxy, SocksProxy, forward_proxy, socks
 from tests.support.routes import LOGIN, REFRESH
 from vcf_provider import SddcManagerTlsError, SddcManagerUnreachableError
 from vcf_provider.api import proxies, transport
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")

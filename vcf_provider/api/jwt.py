@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 _SEGMENT = "[A-Za-z0-9_-]"
@@ -39,6 +39,24 @@ class TokenClaims:
 
     subject: str | None
     """Who the token was issued to (`sub`); not a secret, handy in logs."""
+
+    @property
+    def lifetime(self) -> timedelta | None:
+        """Its whole life (`exp - iat`, both by SDDC Manager's clock); None without either."""
+        if self.expires_at is None or self.issued_at is None:
+            return None
+        return self.expires_at - self.issued_at
+
+    def life_left_on_arrival(self, received_at: datetime) -> timedelta | None:
+        """How long the token lives from its arrival at `received_at` (this machine's wall clock).
+
+        The one rule for every clock that measures expiry: its `exp - iat`, so a manager whose clock
+        is hours off this machine's changes nothing; without `iat`, what is left of `exp` by this
+        machine's clock (the best there is); None without `exp`.
+        """
+        if self.expires_at is None:
+            return None
+        return self.lifetime if self.lifetime is not None else self.expires_at - received_at
 
 
 def looks_like_jwt(text: str) -> bool:

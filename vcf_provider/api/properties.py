@@ -92,6 +92,8 @@ class OutputSpec:
     kind: Kind
     secret: bool
     description: str
+    nullable: bool = False
+    """May be None in state (a token without `exp`, no `Date` header): not a required output in the schema."""
 
 
 # -- connection settings: every resource and SddcManagerAuth ---------------------------------------
@@ -237,7 +239,7 @@ ACCESS_TOKEN = OutputSpec(
     "access_token", "accessToken", "string", True, "The access token (a JWT). Always secret."
 )
 EXPIRES_AT = OutputSpec(
-    "expires_at", "expiresAt", "string", False, "RFC 3339 UTC time from the token's `exp` claim."
+    "expires_at", "expiresAt", "string", False, "RFC 3339 UTC time from the token's `exp` claim.", nullable=True
 )
 REFRESHED_AT = OutputSpec(
     "refreshed_at", "refreshedAt", "string", False, "RFC 3339 UTC time of the last refresh (this machine)."
@@ -251,6 +253,7 @@ CLOCK_SKEW_SECONDS = OutputSpec(
     "integer",
     False,
     "This machine's clock minus SDDC Manager's, measured when the token arrived.",
+    nullable=True,
 )
 PAIR_REFRESH_TOKEN = OutputSpec(
     "refresh_token",

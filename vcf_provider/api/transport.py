@@ -32,6 +32,7 @@ from urllib3.exceptions import (
 
 from vcf_provider.api import deadline as _deadline
 from vcf_provider.api import proxies
+from vcf_provider.api.failures import FailureKind
 from vcf_provider.api.proxies import Proxy
 from vcf_provider.api.settings import read_ca_bundle
 
@@ -78,11 +79,10 @@ class Answer:
 class NetworkFailure(Exception):
     """An attempt that got no usable answer. `str()` is a short, clean reason."""
 
-    def __init__(self, kind: str, detail: str, *, may_have_reached_server: bool) -> None:
+    def __init__(self, kind: FailureKind | str, detail: str, *, may_have_reached_server: bool) -> None:
         super().__init__(detail)
-        self.kind = kind
-        """refused, dns, connect-timeout, timeout, dropped, tls-verify, tls-hostname, plain-http,
-        tls, proxy, proxy-auth (a 407), or shutdown."""
+        self.kind = FailureKind(kind)
+        """Why the attempt failed (`vcf_provider.api.failures`)."""
         self.detail = detail
         self.may_have_reached_server = may_have_reached_server
         """False only when the request cannot have been sent (no connection, failed handshake)."""

@@ -1,9 +1,8 @@
-"""SddcManagerAuth: a requests auth that keeps a fresh SDDC Manager access token on every request."""
+"""SddcManagerAuth: the requests side (auth hook, 401 retry, where the token may go) of a TokenSource."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,11 +13,10 @@ from requests.auth import AuthBase
 
 from vcf_provider.api import credentials, settings
 from vcf_provider.api import properties as p
-from vcf_provider.api.client import SddcManagerClient
-from vcf_provider.api.errors import SddcManagerApiError, VcfProviderError
+from vcf_provider.api.errors import VcfProviderError
 from vcf_provider.api.settings import ConnectionSettings
-from vcf_provider.downstream.renewal import TokenRenewer
 from vcf_provider.downstream.session import AuthSession, requests_verify
+from vcf_provider.downstream.token_source import TokenSource
 
 logger = logging.getLogger("vcf_provider.downstream.auth")
 
@@ -105,9 +103,6 @@ class SddcManagerAuth(AuthBase):
             with a hint when SDDC Manager no longer knows the refresh token).
     """
 
-    _refresh_token: str | None
-    """The refresh token in use; None before a login (from_credentials) and after close()."""
-
     def __init__(
         self,
         host: str,
@@ -120,19 +115,19 @@ class SddcManagerAuth(AuthBase):
         renew_before_seconds: float = p.RENEW_BEFORE_SECONDS.default,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._setup(
-            {
-                **_given(
-                    host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds
-                ),
-                p.REFRESH_TOKEN.name: refresh_token,
-            },
-            clock,
+        given = _given(
+            host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds
         )
-        self._refresh_token = refresh_token
+        self._setup({**given, p.REFRESH_TOKEN.name: refresh_token}, clock, refresh_token=refresh_token)
 
     def _setup(
-        self, given: dict[str, Any], clock: Callable[[], float], what: str = "SddcManagerAuth"
+        self,
+        given: dict[str, Any],
+        clock: Callable[[], float],
+        what: str = "SddcManagerAuth",
+        *,
+        refresh_token: str | None = None,
+        login: dict[str, str] | None = None,
     ) -> None:
         problems = settings.connection_problems(given)
         if p.REFRESH_TOKEN.name in given:
@@ -140,13 +135,13 @@ class SddcManagerAuth(AuthBase):
         if problems:
             raise ValueError(f"{what}: " + "; ".join(reason for _name, reason in problems))
         self._settings: ConnectionSettings = settings.connection_settings(given)
-        self._refresh_token = None
-        self._login: dict[str, str] | None = None
-        self._closed = False
-        self._unrevoked: str | None = None
-        self._close_lock = threading.Lock()
-        self._renewer = TokenRenewer(
-            self._fetch, renew_before_seconds=float(given[p.RENEW_BEFORE_SECONDS.name]), clock=clock
+        self._source = TokenSource(
+            self._settings,
+            refresh_token=refresh_token,
+            login=login,
+            renew_before_seconds=float(given[p.RENEW_BEFORE_SECONDS.name]),
+            clock=clock,
+            name=self.__repr__,
         )
 
     @classmethod
@@ -186,8 +181,8 @@ class SddcManagerAuth(AuthBase):
             _given(host, ca_bundle, allow_unverified_tls, timeout_seconds, max_retries, renew_before_seconds),
             clock,
             "SddcManagerAuth.from_credentials",
+            login=credentials.login_body(values),
         )
-        auth._login = credentials.login_body(values)
         return auth
 
     @property
@@ -222,17 +217,7 @@ class SddcManagerAuth(AuthBase):
             VcfProviderError: when the revoke fails. The auth stays closed, and calling ``close()``
                 again tries the revoke again; left alone, the token expires on its own (about 24 h).
         """
-        with self._close_lock:
-            if not self._closed:
-                self._closed = True
-                self._renewer.forget()
-                self._unrevoked = self._refresh_token if self._login else None
-                self._refresh_token, self._login = None, None
-            owned = self._unrevoked
-            if owned:
-                with SddcManagerClient(self._settings, warn_unverified=False) as client:
-                    client.revoke_refresh_token(owned)  # raises: kept, for the next close()
-                self._unrevoked = None
+        self._source.close()
 
     def __enter__(self) -> SddcManagerAuth:
         return self
@@ -253,7 +238,7 @@ class SddcManagerAuth(AuthBase):
         return request
 
     def __repr__(self) -> str:
-        how = ", from credentials" if self._login is not None else ""
+        how = ", from credentials" if getattr(self, "_source", None) and self._source.logs_in else ""
         return f"SddcManagerAuth({self.base_url!r}{how})"
 
     def __reduce__(self) -> Any:
@@ -263,36 +248,8 @@ class SddcManagerAuth(AuthBase):
             "provider's create/update/delete from their inputs instead."
         )
 
-    # -- tokens -------------------------------------------------------------------------------
     def _token(self, rejected: str | None = None) -> str:
-        if self._closed:
-            raise VcfProviderError(f"{self!r} is closed: make a new one to call SDDC Manager again")
-        return self._renewer.token(rejected)
-
-    def _fetch(self) -> str:
-        """A new access token: a refresh, or a login when there is no usable refresh token."""
-        with SddcManagerClient(self._settings, warn_unverified=False) as client:
-            if self._refresh_token is None:
-                return self._log_in(client)
-            try:
-                return client.refresh_access_token(self._refresh_token)
-            except SddcManagerApiError as error:
-                if not (error.refresh_token_unknown and self._login is not None):
-                    raise
-                logger.warning(
-                    "%r: SDDC Manager no longer knows the refresh token (HTTP %s); logging in again",
-                    self,
-                    error.status,
-                )
-                self._refresh_token = None
-                return self._log_in(client)
-
-    def _log_in(self, client: SddcManagerClient) -> str:
-        if self._login is None:
-            raise VcfProviderError(f"{self!r} is closed: make a new one to call SDDC Manager again")
-        access_token, refresh_token = client.create_token_pair(self._login)
-        self._refresh_token = refresh_token
-        return access_token
+        return self._source.token(rejected)
 
     # -- where the token may go ---------------------------------------------------------------
     def _is_for_host(self, url: str | None) -> bool:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from vcf_provider.api.errors import VcfProviderError
 from vcf_provider.api.jwt import NotAJwtError, read_claims
@@ -52,13 +53,11 @@ def hold(token: str, received_at: float, wall_now: float) -> HeldToken:
         claims = read_claims(token)
     except NotAJwtError:
         return HeldToken(token, None, None)
-    if claims.expires_at is None:
+    life = claims.life_left_on_arrival(datetime.fromtimestamp(wall_now, timezone.utc))
+    if life is None:
         return HeldToken(token, None, None)
-    if claims.issued_at is not None:
-        lifetime = (claims.expires_at - claims.issued_at).total_seconds()
-        return HeldToken(token, received_at + lifetime, lifetime)
-    # No `iat`: trust the system clock for how long is left (the best there is).
-    return HeldToken(token, received_at + (claims.expires_at.timestamp() - wall_now), None)
+    lifetime = claims.lifetime.total_seconds() if claims.lifetime is not None else None
+    return HeldToken(token, received_at + life.total_seconds(), lifetime)
 
 
 class TokenRenewer:
@@ -84,8 +83,6 @@ class TokenRenewer:
         self._advisory_retry_at = float("-inf")
         self._failure_logged = False
         self._clamp_logged = False
-        self.refreshes = 0
-        """How many refreshes succeeded (for tests and diagnostics)."""
 
     def token(self, rejected: str | None = None) -> str:
         """A usable access token; `rejected` is one the server just refused (it is never returned)."""
@@ -140,7 +137,6 @@ class TokenRenewer:
         self._held = hold(token, received_at, time.time())
         self._advisory_retry_at = float("-inf")
         self._failure_logged = False
-        self.refreshes += 1
         self._windows(self._held)  # logs a clamp once, as soon as the lifetime is known
         return token
 

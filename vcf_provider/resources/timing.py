@@ -38,13 +38,11 @@ def timing(access_token: str, received_at: datetime) -> TokenTiming:
         claims = read_claims(access_token)
     except NotAJwtError:
         return TokenTiming(None, None, None)
-    if claims.expires_at is None:
+    life = claims.life_left_on_arrival(received_at)
+    if claims.expires_at is None or life is None:
         return TokenTiming(None, None, None)
-    if claims.issued_at is None:
-        return TokenTiming(claims.expires_at, claims.expires_at, None)
-    lifetime = claims.expires_at - claims.issued_at
-    skew = (received_at - claims.issued_at).total_seconds()
-    return TokenTiming(claims.expires_at, received_at + lifetime, skew)
+    skew = (received_at - claims.issued_at).total_seconds() if claims.issued_at else None
+    return TokenTiming(claims.expires_at, received_at + life, skew)
 
 
 def skew_warning(skew_seconds: float, expires_at: datetime | None, received_at: datetime) -> str | None:
@@ -68,10 +66,3 @@ def skew_warning(skew_seconds: float, expires_at: datetime | None, received_at: 
 def within(moment: datetime | None, now: datetime, window: timedelta) -> bool:
     """True when `moment` is known and comes within `window` of `now` (or has passed)."""
     return moment is not None and now + window >= moment
-
-
-def renewal_due(access_token: str, received_at: datetime, renew_before: timedelta, now: datetime) -> bool:
-    """True when a token that arrived at `received_at` expires within `renew_before` (plus
-    RENEWAL_MARGIN) of `now`, by this machine's clock; a token without `exp` is never due."""
-    expiry = timing(access_token, received_at).local_expires_at
-    return within(expiry, now, renew_before + RENEWAL_MARGIN)
