@@ -39,7 +39,7 @@ install() { # install VENV PYTHON [uv pip install options...]: a virtualenv with
   rm -rf "$venv"
   if ! { "$UV" venv --quiet --python "$python" "$venv" &&
          "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" "$@" --editable '.[testing]' &&
-         "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" 'pytest>=8' 'hypothesis>=6.100' 'pytest-xdist>=3.5' 'proxy.py>=2.4'
+         "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" 'pytest>=8' 'hypothesis>=6.100' 'pytest-xdist>=3.5' 'proxy.py>=2.4' 'PySocks>=1.7.1'
        } >"$venv.install.log" 2>&1; then
     tail -n 20 "$venv.install.log" >&2
     return 1

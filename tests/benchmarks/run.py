@@ -1,7 +1,9 @@
 """`make bench`: what the provider costs users, measured against the engine's own floor.
 
-Prints one table and writes it to tests/benchmarks/RESULTS.md. `--quick` runs a smaller matrix.
-Numbers are measured here and reported, never asserted.
+Prints one table and writes it to tests/benchmarks/RESULTS.md, with the plugin table (issue 28: N = 100
+tokens from a YAML program against a same-shape no-op plugin, and the real `vcf` plugin from
+`plugin/` once it exists) in its own section; hand-written sections there are kept. `--quick` runs a
+smaller matrix. Numbers are measured here and reported, never asserted.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -18,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +33,13 @@ from vcf_provider.testing import SddcManagerEmulator  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 TOKEN_TYPE = "pulumi-python:dynamic/vcf:RefreshedAccessToken"
+#: The plugins' floor: a source-based Python plugin serving vcfnoop:index:RefreshedAccessToken.
+NOOP_PLUGIN = Path(__file__).with_name("noop_plugin")
+#: Where issue 28 puts the real `vcf` plugin; `--plugin PATH` points elsewhere.
+VCF_PLUGIN = REPO_ROOT / "plugin"
+#: The plugin section's heading in RESULTS.md (the section is rewritten whenever it runs).
+PLUGIN_SECTION = "## Plugins against dynamic resources"
+PLUGIN_COUNT = 100
 
 OURS = """
 import pulumi
@@ -78,6 +88,56 @@ class NaiveToken(Resource):
 NaiveToken("naive", {"host": "sddc.example.test"})
 """
 
+#: What SHAPED_FLOOR passes, in the package's camelCase: the no-op plugin's resources get the same.
+SHAPED_PROPERTIES: dict[str, object] = {
+    "host": "https://127.0.0.1:1",
+    "refreshToken": {"fn::secret": "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"},
+    "caBundle": "ca.pem",
+    "timeoutSeconds": 30,
+    "maxRetries": 3,
+    "renewBeforeSeconds": 300,
+}
+#: What OURS passes: connection and refresh token come from stack config (the default provider's).
+VCF_PROPERTIES: dict[str, object] = {"renewBeforeSeconds": 300}
+
+
+def yaml_program(package: str, plugin: Path, count: int, properties: dict[str, object]) -> str:
+    """A YAML project declaring `count` RefreshedAccessTokens of `package`, served from `plugin`."""
+    resources = {
+        f"token-{n:03d}": {"type": f"{package}:index:RefreshedAccessToken", "properties": properties}
+        for n in range(count)
+    }
+    project = {
+        "name": "vcf-bench-yaml",
+        "runtime": "yaml",
+        "packages": {package: str(plugin.resolve())},
+        "resources": resources,
+        "outputs": {"count": count},
+    }
+    return json.dumps(project, indent=2) + "\n"  # JSON is YAML
+
+
+def check_noop_plugin_shape() -> None:
+    """The no-op plugin's schema has vcf:index:RefreshedAccessToken's inputs, outputs and secrets."""
+    from vcf_provider.resources.model import REFRESHED_ACCESS_TOKEN as model
+
+    schema = json.loads((NOOP_PLUGIN / "schema.json").read_text())
+    resource = schema["resources"]["vcfnoop:index:RefreshedAccessToken"]
+    inputs = {field.prop.camel for field in model.inputs}
+    outputs = inputs | {out.camel for out in model.outputs}
+    secrets = {field.prop.camel for field in model.inputs if field.prop.secret}
+    secrets |= {out.camel for out in model.outputs if out.secret}
+    found_secrets = {name for name, spec in resource["properties"].items() if spec.get("secret")}
+    if set(resource["inputProperties"]) != inputs or set(resource["properties"]) != outputs:
+        raise SystemExit(
+            f"{NOOP_PLUGIN}/schema.json no longer has RefreshedAccessToken's shape: inputs "
+            f"{sorted(inputs)}, outputs {sorted(outputs)}; update it (and __main__.py's INPUTS)"
+        )
+    if found_secrets != secrets:
+        raise SystemExit(
+            f"{NOOP_PLUGIN}/schema.json: secret {sorted(found_secrets)}, the model's {sorted(secrets)}"
+        )
+
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
@@ -86,9 +146,11 @@ def median(samples: list[float]) -> float:
 class Bench:
     """Shared state for one benchmark run: the CLI, a scratch dir, the result rows."""
 
-    def __init__(self, quick: bool, code: Path | None = None) -> None:
+    def __init__(self, quick: bool, code: Path | None = None, plugin: Path = VCF_PLUGIN) -> None:
         self.code = code
         """Another checkout whose vcf_provider the stacks run (for a before/after comparison)."""
+        self.plugin = plugin
+        """The `vcf` plugin (a folder with PulumiPlugin.yaml) the plugin section measures, if there."""
         pulumi = find_pulumi()
         if pulumi is None:
             raise SystemExit("no pulumi CLI: run `make setup` first")
@@ -96,15 +158,35 @@ class Bench:
         self.quick = quick
         self.scratch = Path(tempfile.mkdtemp(prefix="vcf-bench-"))
         self.rows: list[tuple[str, str, str]] = []
+        self.plugin_rows: list[tuple[str, str, str]] = []
+        """The plugin section's table, written under PLUGIN_SECTION."""
+        self.plugin_context = ""
         self.counter = 0
 
-    def row(self, what: str, value: str, target: str = "") -> None:
-        self.rows.append((what, value, target))
+    def row(self, what: str, value: str, target: str = "", plugin: bool = False) -> None:
+        (self.plugin_rows if plugin else self.rows).append((what, value, target))
         print(f"  {what:<58} {value:>16}  {target}", flush=True)
 
-    @contextmanager
     def stack(
         self, source: str, emulator: SddcManagerEmulator | None = None, host: str | None = None, **config: str
+    ) -> AbstractContextManager[PulumiStack]:
+        """A new stack running the Python program `source`, destroyed on leaving."""
+        return self._stack(source, False, emulator, host, config)
+
+    def yaml_stack(
+        self, project: str, emulator: SddcManagerEmulator | None = None
+    ) -> AbstractContextManager[PulumiStack]:
+        """A new stack of the YAML project `project` (the whole Pulumi.yaml), destroyed on leaving."""
+        return self._stack(project, True, emulator, None, {})
+
+    @contextmanager
+    def _stack(
+        self,
+        source: str,
+        yaml: bool,
+        emulator: SddcManagerEmulator | None,
+        host: str | None,
+        config: dict[str, str],
     ) -> Iterator[PulumiStack]:
         self.counter += 1
         base = self.scratch / f"stack-{self.counter}"
@@ -113,7 +195,10 @@ class Bench:
             stack.extra_env["PYTHONPATH"] = os.pathsep.join([str(self.code), str(REPO_ROOT)])
         for directory in (stack.work_dir, stack.state_dir, stack.home_dir):
             directory.mkdir(parents=True)
-        stack.write_program(source)
+        if yaml:
+            (stack.work_dir / "Pulumi.yaml").write_text(source)
+        else:
+            stack.write_program(source)
         stack.init()
         if emulator is not None:
             stack.set_config("vcf:host", host or emulator.url)
@@ -254,12 +339,125 @@ def fleet_latency(bench: Bench) -> None:
         )
 
 
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def plugin_times(bench: Bench) -> None:
+    """Issue 28's floor for plugins: N tokens from a YAML program against a no-op plugin of the same
+    shape, beside the dynamic resource and its same-shape no-op, all in one run, interleaved; and
+    the real `vcf` plugin (bench.plugin) against the emulator once it exists."""
+    count = PLUGIN_COUNT
+    repeats = 1 if bench.quick else 3
+    check_noop_plugin_shape()
+    has_vcf_plugin = (bench.plugin / "PulumiPlugin.yaml").is_file()
+    kinds: dict[str, tuple[str, bool, bool]] = {  # source, yaml, against the emulator
+        "ours": (OURS, False, True),
+        "shaped": (SHAPED_FLOOR, False, False),
+        "noop plugin": (yaml_program("vcfnoop", NOOP_PLUGIN, count, SHAPED_PROPERTIES), True, False),
+    }
+    if has_vcf_plugin:
+        kinds["vcf plugin"] = (yaml_program("vcf", bench.plugin, count, VCF_PROPERTIES), True, True)
+    print(f"plugins: N={count}, wall time, median of {repeats} run(s) (seconds)", flush=True)
+    load_before = load_average()
+    started = time.monotonic()
+    phases = ("preview", "up (create)", "up (no change)", "destroy")
+    results: dict[str, dict[str, list[float]]] = {kind: {} for kind in kinds}
+    requests: list[int] = []
+    failed: dict[str, str] = {}
+    for _ in range(repeats):
+        for kind, (source, yaml, against_emulator) in kinds.items():
+            if kind in failed:
+                continue
+            with SddcManagerEmulator() as emulator:
+                sddc_manager = emulator if against_emulator else None
+                scope = (
+                    bench.yaml_stack(source, sddc_manager)
+                    if yaml
+                    else bench.stack(source, sddc_manager, **{"bench:count": str(count)})
+                )
+                with scope as stack:
+                    try:
+                        samples = results[kind]
+                        samples.setdefault("preview", []).append(timed(stack.preview))
+                        samples.setdefault("up (create)", []).append(timed(stack.up))
+                        if kind == "vcf plugin":
+                            requests.append(emulator.count())
+                        samples.setdefault("up (no change)", []).append(timed(stack.up))
+                        samples.setdefault("destroy", []).append(timed(stack.destroy))
+                    except AssertionError as error:  # the plugin is being built: report, keep the floor
+                        if kind != "vcf plugin":
+                            raise
+                        failed[kind] = first_error(str(error))
+    bench.plugin_context = (
+        f"{count} RefreshedAccessTokens per stack, median of {repeats} run(s), the kinds interleaved in each "
+        f"run; {time.monotonic() - started:.0f} s, load average (1/5/15 min) {load_before} before and "
+        f"{load_average()} after, on {os.cpu_count()} cores ({cpu_model()})."
+    )
+
+    def seconds(kind: str, phase: str) -> float:
+        return median(results[kind][phase])
+
+    def compare(phase: str, kind: str, label: str, other: str, other_label: str) -> None:
+        mine, theirs = seconds(kind, phase), seconds(other, phase)
+        runs = " / ".join(", ".join(f"{sample:.2f}" for sample in results[k][phase]) for k in (kind, other))
+        bench.row(
+            f"N={count} {phase:<15} {label} / {other_label}",
+            f"{mine:.2f} / {theirs:.2f} = {mine / theirs:.2f}",
+            runs,
+            plugin=True,
+        )
+
+    for phase in phases:
+        compare(phase, "noop plugin", "no-op plugin (YAML)", "shaped", "same-shape dynamic no-op")
+        compare(phase, "ours", "ours (dynamic)", "noop plugin", "no-op plugin (YAML)")
+    if not has_vcf_plugin:
+        bench.row(
+            "vcf plugin (YAML) against the emulator",
+            "skipped",
+            f"no {bench.plugin.name}/PulumiPlugin.yaml yet",
+            plugin=True,
+        )
+        return
+    if "vcf plugin" in failed:
+        bench.row("vcf plugin (YAML) against the emulator", "failed", failed["vcf plugin"], plugin=True)
+        return
+    for phase in phases:
+        compare(phase, "vcf plugin", "vcf plugin (YAML)", "noop plugin", "no-op plugin (YAML)")
+        compare(phase, "vcf plugin", "vcf plugin (YAML)", "ours", "ours (dynamic)")
+    bench.row(
+        f"HTTP requests, vcf plugin up creating {count} tokens",
+        str(max(requests)),
+        f"floor {count}",
+        plugin=True,
+    )
+
+
+def first_error(output: str) -> str:
+    """The first `error:` line of a failed command's output (else its first line), for a table cell."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "error:" in line.lower()]
+    return (errors or lines or ["failed"])[0].replace("|", "/")[:200]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 RTT_SECONDS = 0.020
 # One refresh the way the provider makes it: a new client per operation. Runs with the code under
 # test first on sys.path, so a checkout of an earlier release measures that release's client.
 SERIAL_PROBE = """
 import sys, time
-from vcf_provider.api.client import ConnectionSettings, SddcManagerClient
+from vcf_provider.api.client import SddcManagerClient
+from vcf_provider.api.settings import ConnectionSettings
 url, ca, refresh_token, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 try:
     settings = ConnectionSettings(base_url=url, ca_bundle=ca)
@@ -332,7 +530,26 @@ def wan_latency(bench: Bench) -> None:
         )
 
 
-def write_results(bench: Bench, started: float) -> None:
+def sections(text: str) -> tuple[str, dict[str, str]]:
+    """RESULTS.md as its head (the generated table) and its `## ` sections by heading, in order."""
+    head, *rest = text.split("\n## ")
+    found: dict[str, str] = {}
+    for section in rest:
+        heading = "## " + section.split("\n", 1)[0]
+        found[heading] = "## " + section.rstrip("\n") + "\n"
+    return head.rstrip("\n") + "\n", found
+
+
+def table(rows: list[tuple[str, str, str]], third: str = "target / floor") -> list[str]:
+    return [
+        f"| measure | value | {third} |",
+        "|---|---|---|",
+        *[f"| {what.strip()} | {value} | {target} |" for what, value, target in rows],
+    ]
+
+
+def write_results(bench: Bench, started: float, main_table: bool) -> None:
+    """Rewrites the main table (when it ran) and the plugin section (when it ran); keeps the rest."""
     versions = subprocess.run([bench.pulumi, "version"], capture_output=True, text=True).stdout.strip()
     from importlib.metadata import version
 
@@ -340,48 +557,112 @@ def write_results(bench: Bench, started: float) -> None:
 
     from vcf_provider import __version__
 
+    head, kept = sections(RESULTS.read_text()) if RESULTS.is_file() else ("# Benchmark results\n", {})
     command = "make bench QUICK=1" if bench.quick else "make bench"
-    lines = [
-        "# Benchmark results",
-        "",
-        f"`{command}` on {os.cpu_count()} cores, Python {platform.python_version()}, "
+    context = (
+        f"on {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"Pulumi CLI {versions}, pulumi SDK {version('pulumi')}, requests {requests.__version__}, "
-        f"vcf-provider {__version__}; took {time.monotonic() - started:.0f} s.",
-        "",
-        "| measure | value | target / floor |",
-        "|---|---|---|",
-        *[f"| {what.strip()} | {value} | {target} |" for what, value, target in bench.rows],
-        "",
-    ]
-    RESULTS.write_text("\n".join(lines))
+        f"vcf-provider {__version__} ({code_description(bench)})"
+    )
+    if main_table:
+        lines = [
+            "# Benchmark results",
+            "",
+            f"`{command}` {context}; took {time.monotonic() - started:.0f} s.",
+            "",
+            *table(bench.rows),
+        ]
+        head = "\n".join(lines) + "\n"
+    if bench.plugin_rows:
+        plugin_command = (
+            command
+            if main_table
+            else "tests/benchmarks/run.py --plugins-only" + (" --quick" if bench.quick else "")
+        )
+        lines = [
+            PLUGIN_SECTION,
+            "",
+            f"`{plugin_command}` {context}, pulumi-language-yaml {yaml_host_version(bench)}. "
+            f"{bench.plugin_context}",
+            "",
+            "The no-op plugin is `tests/benchmarks/noop_plugin` (a source-based Python plugin on "
+            "`pulumi.provider.experimental`, run by our Python language host, serving "
+            "RefreshedAccessToken's inputs and outputs with no network work), declared from a YAML "
+            "program's `packages:`; the same-shape dynamic no-op is `Shaped` in `tests/benchmarks/noop.py`. "
+            "The `vcf` plugin rows appear once `plugin/PulumiPlugin.yaml` exists (or with `--plugin PATH`).",
+            "",
+            *table(bench.plugin_rows, "each run (s): the first / the second, or a note"),
+        ]
+        kept[PLUGIN_SECTION] = "\n".join(lines) + "\n"  # in its place, else last
+    RESULTS.write_text("\n".join([head, *kept.values()]))
     print(f"\nwritten to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+def code_description(bench: Bench) -> str:
+    """Which vcf_provider the stacks ran: the --code checkout, or this one's commit (dirty or not)."""
+    if bench.code is not None:
+        return f"the code at {bench.code}"
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    return f"this checkout at {done.stdout.strip() or 'an unknown commit'}"
+
+
+def yaml_host_version(bench: Bench) -> str:
+    """The YAML language host's pulumi-yaml version, from the module line Go builds into the binary."""
+    found = shutil.which("pulumi-language-yaml")
+    host = Path(found) if found else Path(bench.pulumi).parent / "pulumi-language-yaml"
+    try:
+        match = re.search(rb"mod\tgithub\.com/pulumi/pulumi-yaml\t(v[^\t\n]+)", host.read_bytes())
+    except OSError:
+        return "not found"
+    return match.group(1).decode() if match else "of unknown version"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="N = 1, 10 and one run each (under 3 minutes)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="N = 1, 10 and one run each; the plugin table's N = 100 once (about 3 minutes)",
+    )
     parser.add_argument(
         "--wan-only", action="store_true", help="only the 20 ms RTT table; prints, writes nothing"
     )
     parser.add_argument(
+        "--plugins-only",
+        action="store_true",
+        help=f"only the N={PLUGIN_COUNT} plugin table; rewrites its section of RESULTS.md, keeps the rest",
+    )
+    parser.add_argument(
         "--code", type=Path, help="run the stacks with this checkout's vcf_provider (before/after)"
+    )
+    parser.add_argument(
+        "--plugin",
+        type=Path,
+        default=VCF_PLUGIN,
+        help="the vcf plugin folder (PulumiPlugin.yaml) to measure against the emulator (default: plugin/)",
     )
     args = parser.parse_args()
     os.environ["PULUMI_SKIP_UPDATE_CHECK"] = "true"
-    bench = Bench(args.quick, args.code)
+    bench = Bench(args.quick, args.code, args.plugin.resolve())
     started = time.monotonic()
+    main_table = not args.wan_only and not args.plugins_only
     try:
-        if not args.wan_only:
+        if main_table:
             provider_sizes(bench)
             request_counts(bench)
             import_overhead(bench)
             engine_times(bench)
             fleet_latency(bench)
-        wan_latency(bench)
+        if not args.wan_only:
+            plugin_times(bench)
+        if not args.plugins_only:
+            wan_latency(bench)
     finally:
         shutil.rmtree(bench.scratch, ignore_errors=True)
     if not args.wan_only:
-        write_results(bench, started)
+        write_results(bench, started, main_table)
     return 0
 
 

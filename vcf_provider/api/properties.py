@@ -239,7 +239,12 @@ ACCESS_TOKEN = OutputSpec(
     "access_token", "accessToken", "string", True, "The access token (a JWT). Always secret."
 )
 EXPIRES_AT = OutputSpec(
-    "expires_at", "expiresAt", "string", False, "RFC 3339 UTC time from the token's `exp` claim.", nullable=True
+    "expires_at",
+    "expiresAt",
+    "string",
+    False,
+    "RFC 3339 UTC time from the token's `exp` claim.",
+    nullable=True,
 )
 REFRESHED_AT = OutputSpec(
     "refreshed_at", "refreshedAt", "string", False, "RFC 3339 UTC time of the last refresh (this machine)."

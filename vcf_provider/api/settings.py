@@ -195,12 +195,7 @@ def _is_host_name(name: str) -> bool:
 
 
 #: The numeric inputs and their rules (bounds, whole numbers, advice) come from `properties`.
-NUMBERS: tuple[Property, ...] = (
-    p.TIMEOUT_SECONDS,
-    p.MAX_RETRIES,
-    p.RENEW_BEFORE_SECONDS,
-    p.ROTATE_AFTER_SECONDS,
-)
+NUMBERS: tuple[Property, ...] = tuple(prop for prop in p.ALL if prop.kind in ("number", "integer"))
 
 
 def connection_problems(
