@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
@@ -99,8 +101,14 @@ def main() -> int:
 
             step("Using the token downstream: GET /v1/sddc-managers with it as the bearer token")
             outputs = json.loads(pulumi.run("stack", "output", "--json", "--show-secrets", show=False))
-            with SddcManagerClient(settings) as client:
-                page = client.get("/v1/sddc-managers", access_token=outputs["access_token"])
+            answer = requests.get(
+                f"{emulator.url}/v1/sddc-managers",
+                headers={"Authorization": f"Bearer {outputs['access_token']}"},
+                verify=str(emulator.ca_path),
+                timeout=30,
+            )
+            answer.raise_for_status()
+            page = answer.json()
             for manager in page.get("elements", []):
                 print(f"    SDDC Manager {manager['fqdn']} version {manager['version']}: the token works")
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.engine import PulumiStack, create_stack, find_pulumi
 
-pytest_plugins = ["vcf_provider.testing.pytest_plugin"]
+# The `sddc_manager` fixture comes from the package's pytest11 entry point, as in a user's suite.
 
 ENGINE_MISSING = (
     "the Pulumi engine is not installed: run `make setup` (it builds the pinned CLI when none is found)"

@@ -19,9 +19,9 @@ from tests.support.engine import PulumiStack, StackFactory
 from tests.support.leaks import audit_stack
 from tests.support.routes import LOGIN, REFRESH, TYPE_PAIR, TYPE_TOKEN
 from tests.support.stacks import PAIR_PROGRAM, emulator_stack, first_error_line, token_program, token_stack
-from tests.support.tokens import make_jwt
 from tests.support.waiting import wait_until
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.testing.signing import make_jwt
 
 pytestmark = pytest.mark.engine
 

@@ -13,9 +13,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from tests.support.tokens import make_jwt
 from vcf_provider.policy.policies import RENEW_PAIR_TOKENS
 from vcf_provider.resources import model
+from vcf_provider.testing.signing import make_jwt
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 REFRESH = "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"

@@ -17,7 +17,6 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.jwt import looks_like_jwt
 from vcf_provider.policy import PACK_DIRECTORY
 from vcf_provider.policy.policies import (
@@ -35,6 +34,7 @@ from vcf_provider.policy.policies import (
     host_matches,
 )
 from vcf_provider.resources import model
+from vcf_provider.testing.signing import make_jwt
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 COMPLIANT: dict[str, Any] = {

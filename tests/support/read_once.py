@@ -15,11 +15,10 @@ class ReadOnceProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from vcf_provider.api.client import SddcManagerClient
+        from tests.support.clients import api_get
         from vcf_provider.api.settings import connection_settings
 
-        with SddcManagerClient(connection_settings(props)) as client:
-            page = client.get("/v1/sddc-managers", access_token=props["access_token"])
+        page = api_get(connection_settings(props), "/v1/sddc-managers", props["access_token"])
         managers = [{"fqdn": m.get("fqdn"), "version": m.get("version")} for m in page.get("elements", [])]
         stored = {key: value for key, value in props.items() if key != "__provider"}
         return CreateResult(uuid.uuid4().hex, {**stored, "managers": managers})

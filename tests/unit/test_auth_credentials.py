@@ -9,11 +9,17 @@ from typing import Any
 
 import pytest
 
-from tests.support.clock import ManualClock
 from tests.support.leaks import assert_no_leaks, emulator_secrets
 from tests.support.routes import LOGIN, REFRESH, REVOKE
 from vcf_provider import SddcManagerApiError, SddcManagerAuth, VcfProviderError
-from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.testing import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    Fault,
+    ManualClock,
+    SddcManagerEmulator,
+    vcf_error,
+)
 
 LIFETIME = 3600
 

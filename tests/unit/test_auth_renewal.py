@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.clock import ManualClock
 from tests.support.routes import MANAGERS, REFRESH
 from tests.support.waiting import wait_until
 from vcf_provider import SddcManagerAuth
-from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.testing import Fault, ManualClock, SddcManagerEmulator, vcf_error
 
 LIFETIME = 3600  # the emulator's default, as SDDC Manager's
 

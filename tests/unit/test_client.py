@@ -13,7 +13,6 @@ import pytest
 from tests.support.clients import emulator_settings
 from tests.support.leaks import assert_no_leaks
 from tests.support.routes import REFRESH
-from tests.support.tokens import make_jwt
 from vcf_provider.api.answers import refresh_token_rejected
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import (
@@ -26,6 +25,7 @@ from vcf_provider.api.errors import (
 from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.api.transport import MAX_BODY_BYTES, Answer
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.testing.signing import make_jwt
 
 
 def client_for(emulator: SddcManagerEmulator, **overrides: object) -> SddcManagerClient:

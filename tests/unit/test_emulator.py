@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clients import api_get
+from tests.support.emulator_cli import run_cli
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.api.settings import ConnectionSettings
@@ -27,7 +29,7 @@ def test_a_token_pair_refreshes_reads_and_is_revoked(sddc_manager: SddcManagerEm
         access, refresh = client.create_token_pair(
             {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
         )
-        assert client.get("/v1/sddc-managers", access_token=access)["elements"][0]["version"] == "9.0.2.0"
+        assert api_get(client.settings, "/v1/sddc-managers", access)["elements"][0]["version"] == "9.0.2.0"
         refreshed = client.refresh_access_token(refresh)
         assert refreshed != access
         assert client.revoke_refresh_token(refresh) is True
@@ -50,7 +52,7 @@ def test_the_api_refuses_expired_or_forged_bearer_tokens(sddc_manager: SddcManag
     with client_for(sddc_manager) as client:
         for token in (expired, forged):
             with pytest.raises(SddcManagerApiError, match="HTTP 401"):
-                client.get("/v1/sddc-managers", access_token=token)
+                api_get(client.settings, "/v1/sddc-managers", token)
 
 
 def test_the_command_line_prints_a_usable_url_ca_and_refresh_token() -> None:
@@ -66,16 +68,6 @@ def test_the_command_line_prints_a_usable_url_ca_and_refresh_token() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vcf_provider.testing", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -160,7 +152,7 @@ def test_an_expired_access_token_gets_a_401_with_a_vcf_error() -> None:
     with SddcManagerEmulator(token_lifetime_seconds=1) as emulator, client_for(emulator) as client:
         access = emulator.mint_access_token(lifetime_seconds=-1)
         with pytest.raises(SddcManagerApiError) as raised:
-            client.get("/v1/sddc-managers", access_token=access)
+            api_get(client.settings, "/v1/sddc-managers", access)
     assert raised.value.status == 401
     assert raised.value.error is not None
     assert raised.value.error.error_code == "Unauthorized"

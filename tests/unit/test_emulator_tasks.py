@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.clients import emulator_settings
+from tests.support.clients import api_get, emulator_settings
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.testing import SddcManagerEmulator, vcf_error
@@ -31,7 +31,7 @@ def test_a_task_runs_for_its_polls_then_ends_with_its_final_status(sddc_manager:
     token = sddc_manager.mint_access_token()
 
     with SddcManagerClient(emulator_settings(sddc_manager)) as client:
-        polls = [client.get(f"/v1/tasks/{task_id}", token) for _ in range(3)]
+        polls = [api_get(client.settings, f"/v1/tasks/{task_id}", token) for _ in range(3)]
 
     assert [p["status"] for p in polls] == ["IN_PROGRESS", "IN_PROGRESS", "FAILED"]
     assert set(polls[-1]) == TASK_FIELDS
@@ -58,7 +58,7 @@ def test_polling_needs_a_valid_bearer_token(sddc_manager: SddcManagerEmulator, t
         SddcManagerClient(emulator_settings(sddc_manager)) as client,
         pytest.raises(SddcManagerApiError) as caught,
     ):
-        client.get(f"/v1/tasks/{task_id}", tokens[token])
+        api_get(client.settings, f"/v1/tasks/{task_id}", tokens[token])
 
     assert caught.value.status == 401
     assert caught.value.error is not None
@@ -71,7 +71,7 @@ def test_an_unknown_task_is_a_404_vcf_error(sddc_manager: SddcManagerEmulator) -
         SddcManagerClient(emulator_settings(sddc_manager)) as client,
         pytest.raises(SddcManagerApiError) as caught,
     ):
-        client.get("/v1/tasks/nope", sddc_manager.mint_access_token())
+        api_get(client.settings, "/v1/tasks/nope", sddc_manager.mint_access_token())
 
     assert caught.value.status == 404
     assert caught.value.error is not None
@@ -91,7 +91,7 @@ def test_creating_a_domain_answers_its_task_which_then_runs(sddc_manager: SddcMa
     )
     task = answer.json()
     with SddcManagerClient(emulator_settings(sddc_manager)) as client:
-        statuses = [client.get(f"/v1/tasks/{task['id']}", token)["status"] for _ in range(2)]
+        statuses = [api_get(client.settings, f"/v1/tasks/{task['id']}", token)["status"] for _ in range(2)]
 
     assert answer.status_code == 202
     assert answer.headers["Location"] == f"/v1/tasks/{task['id']}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import os
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.clients import emulator_settings
+from tests.support.clients import api_get, emulator_settings
 from tests.support.routes import LOGIN, MANAGERS, REFRESH
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
@@ -38,8 +40,8 @@ def test_advance_moves_the_claims_of_new_tokens_and_expires_old_ones(
     assert not sddc_manager.access_token_is_valid(before), "a 1 h token is long expired 30 days later"
     with SddcManagerClient(emulator_settings(sddc_manager, max_retries=0)) as client:
         with pytest.raises(SddcManagerApiError, match="HTTP 401"):
-            client.get(MANAGERS, access_token=before)
-        assert client.get(MANAGERS, access_token=after)["elements"]
+            api_get(client.settings, MANAGERS, before)
+        assert api_get(client.settings, MANAGERS, after)["elements"]
 
 
 def test_refresh_tokens_reach_their_lifetime_on_the_emulators_clock(
@@ -130,3 +132,64 @@ def test_processes_given_the_clocks_environment_see_the_emulators_time_and_real_
     assert abs(monotonic - time.monotonic()) < 10, "its monotonic clock stays real (timeouts, gRPC)"
     sddc_manager.advance(DAY)
     assert abs(child_clocks(environment)[0] - sddc_manager.now()) < 3, "and follows every advance"
+
+
+def test_a_fractional_token_lifetime_is_kept_not_truncated_to_zero() -> None:
+    with SddcManagerEmulator(token_lifetime_seconds=0.5) as emulator:
+        claims = json.loads(base64.urlsafe_b64decode(emulator.mint_access_token().split(".")[1] + "=="))
+    assert claims["exp"] - claims["iat"] == pytest.approx(0.5)
+
+
+def test_the_command_line_keeps_a_fractional_token_lifetime(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vcf_provider.testing", "--json", "--token-lifetime", "1.5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        started = json.loads(process.stdout.readline())
+        refreshed = requests.patch(
+            started["url"] + REFRESH[1],
+            data=started["refresh_token"],
+            verify=started["ca_path"],
+            timeout=10,
+        )
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+    claims = read_claims(refreshed.json())
+    assert claims.expires_at is not None
+    assert claims.issued_at is not None
+    assert (claims.expires_at - claims.issued_at).total_seconds() == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("seconds", [math.inf, math.nan, 1e18])
+def test_advance_refuses_a_time_the_clock_cannot_reach(
+    sddc_manager: SddcManagerEmulator, seconds: float
+) -> None:
+    before = sddc_manager.clock.offset_seconds
+    with pytest.raises(ValueError, match="advance takes a finite number of seconds") as refused:
+        sddc_manager.advance(seconds)
+    assert "9000-01-01" in str(refused.value)
+    assert sddc_manager.clock.offset_seconds == before, "the clock did not move"
+    assert sddc_manager.access_token_is_valid(sddc_manager.mint_access_token()), "and still serves"
+
+
+@pytest.mark.parametrize("offset", ["inf", "-inf", "nan", "1e18"])
+def test_the_command_line_refuses_a_clock_offset_that_cannot_work(offset: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vcf_provider.testing", f"--clock-offset={offset}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"argument --clock-offset: {offset} must be a finite number of seconds" in result.stderr
+
+
+@pytest.mark.parametrize("offset", [math.inf, 1e18])
+def test_the_emulator_refuses_a_clock_offset_that_cannot_work(offset: float) -> None:
+    with pytest.raises(ValueError, match="clock_offset_seconds must be a finite number of seconds"):
+        SddcManagerEmulator(clock_offset_seconds=offset)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.api.payload import MAX_DEPTH, parse_vcf_error
 from vcf_provider.api.redaction import redact, redact_document
+from vcf_provider.testing.signing import make_jwt
 
 
 def api_error(payload: object, **kwargs: object) -> SddcManagerApiError:

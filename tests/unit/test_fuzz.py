@@ -10,12 +10,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.answers import parse_access_token
 from vcf_provider.api.errors import InvalidTokenResponseError, SddcManagerApiError
 from vcf_provider.api.jwt import NotAJwtError, read_claims
 from vcf_provider.api.payload import MAX_DETAIL_CHARS, parse_vcf_error
 from vcf_provider.api.redaction import redact, redact_document
+from vcf_provider.testing.signing import make_jwt
 
 REFRESH_SECRET = "0c9e7a4e-5b1f-4f0e-9d43-secretrefresh"
 JWT_SECRET = make_jwt(exp=2_000_000_000, sub="fuzz")

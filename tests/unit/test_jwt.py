@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.jwt import NotAJwtError, looks_like_jwt, parse_rfc3339, read_claims, rfc3339
+from vcf_provider.testing.signing import make_jwt
 
 
 def test_exp_and_iat_are_read_as_utc_times() -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.clients import emulator_settings
-from tests.support.tokens import make_jwt
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.jwt import rfc3339
 from vcf_provider.provider import CLOCK_SKEW_SECONDS, RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
+from vcf_provider.testing.signing import make_jwt
 
 TWO_HOURS = 7200
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.errors import SddcManagerTlsError
 from vcf_provider.api.jwt import rfc3339
 from vcf_provider.pair_provider import AccessTokenPairProvider, check_credentials, login_body, rotation_due
+from vcf_provider.testing.signing import make_jwt
 
 SECRET_PASSWORD = "Sup3r-Secret-Pa55"
 OLDS: dict[str, Any] = {

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import dill
 
-from tests.support.tokens import make_jwt
 from vcf_provider.api.jwt import rfc3339
 from vcf_provider.provider import RefreshedAccessTokenProvider, renewal_due
 from vcf_provider.testing import SddcManagerEmulator
+from vcf_provider.testing.signing import make_jwt
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
 OLDS = {

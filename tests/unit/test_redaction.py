@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.leaks import assert_no_leaks
-from tests.support.tokens import make_jwt
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.api.payload import parse_vcf_error
 from vcf_provider.api.redaction import REDACTED, redact, redact_document
 from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import Fault, SddcManagerEmulator, vcf_error
+from vcf_provider.testing.signing import make_jwt
 
 # Secrets the way people choose passwords: quotes, backslashes, percent signs, non-ASCII letters.
 NASTY = st.text(

@@ -8,7 +8,6 @@ import json
 import sys
 import threading
 from datetime import datetime
-from typing import Any
 
 from vcf_provider._version import __version__
 from vcf_provider.api import deadline, hints, retry, transport
@@ -179,18 +178,6 @@ class SddcManagerClient:
         except (TypeError, ValueError):
             return None
         return moment if moment.tzinfo is not None else None
-
-    def get(self, path: str, access_token: str) -> Any:
-        """GET an API path with a bearer token; returns the decoded JSON body."""
-        action = f"reading {path}"
-        secrets = (access_token,)
-        headers = {"Authorization": f"Bearer {access_token}"}
-        answer = self._call(action, "GET", path, None, secrets, repeatable=True, headers=headers)
-        hints.raise_for_status(action, answer, secrets=secrets)
-        try:
-            return json.loads(answer.body)
-        except ValueError:
-            raise InvalidTokenResponseError(f"{action}: the body is not JSON") from None
 
     def _call(
         self,

@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from vcf_provider.testing.clock import check_skew
 from vcf_provider.testing.emulator import (
     DEFAULT_PASSWORD,
     DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS,
     DEFAULT_USERNAME,
     SddcManagerEmulator,
 )
-from vcf_provider.testing.statedir import StateDirInUseError
+from vcf_provider.testing.statedir import StateDirError
 
 
 def _seconds(minimum: float, inclusive: bool) -> Callable[[str], float]:
@@ -34,6 +35,15 @@ def _seconds(minimum: float, inclusive: bool) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def _skew(text: str) -> float:
+    try:
+        return check_skew(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text} must be a finite number of seconds, at most 100 years (3155760000) either way"
+        ) from None
 
 
 def _port(text: str) -> int:
@@ -65,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--clock-offset",
-        type=float,
+        type=_skew,
         default=0.0,
         help="shift the tokens' iat/exp by this many seconds (an SDDC Manager whose clock is off)",
     )
@@ -83,7 +93,19 @@ def main(argv: list[str] | None = None) -> int:
         "keeps working tokens and the same CA; one running emulator per dir (a second one is "
         "refused). Default: a temporary dir, removed on exit",
     )
-    parser.add_argument("--json", action="store_true", help="print url, ca_path and refresh_token as JSON")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="serve a control interface under /__emulator/ on the same port, for tests in other "
+        'languages: GET clock, POST clock/advance {"seconds": N}, GET and DELETE requests, GET '
+        "refresh-tokens, POST refresh-tokens/revoke-all and refresh-tokens/expire (no authentication: "
+        "keep --host on loopback)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print url, ca_path and refresh_token (and control_url with --control) as JSON",
+    )
     args = parser.parse_args(argv)
     # Stop cleanly (removing the temporary CA) on `kill` as on Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -98,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             state_dir=args.state_dir,
             clock_offset_seconds=args.clock_offset,
             refresh_answer=args.refresh_answer,
+            control=args.control,
         )
-    except (ImportError, StateDirInUseError) as error:
+    # Each one line, no traceback: what is wrong and with which dir, file or setting.
+    except (ImportError, StateDirError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -114,16 +138,17 @@ def main(argv: list[str] | None = None) -> int:
     with emulator:
         refresh_token = emulator.issue_refresh_token()
         if args.json:
-            print(
-                json.dumps(
-                    {"url": emulator.url, "ca_path": str(emulator.ca_path), "refresh_token": refresh_token}
-                )
-            )
+            started = {"url": emulator.url, "ca_path": str(emulator.ca_path), "refresh_token": refresh_token}
+            if emulator.control_url is not None:
+                started["control_url"] = emulator.control_url
+            print(json.dumps(started))
         else:
             print(f"SDDC Manager emulator at {emulator.url}")
             print(f"CA certificate:  {emulator.ca_path}")
             print(f"refresh token:   {refresh_token}")
             print(f"login:           {DEFAULT_USERNAME} / {DEFAULT_PASSWORD}")
+            if emulator.control_url is not None:
+                print(f"control:         {emulator.control_url}")
             print("Ctrl-C stops it.")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import random
+import math
 import secrets
 import ssl
 import threading
-import time
 import uuid
-from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from vcf_provider.testing.clock import EmulatorClock
-from vcf_provider.testing.faults import Fault, RecordedRequest, vcf_error
+from vcf_provider.testing.clock import EmulatorClock, check_skew
+from vcf_provider.testing.control import CONTROL_PREFIX, ControlApi
+from vcf_provider.testing.rules import ApiAnswer, ApiRequest, SddcManagerApi
 from vcf_provider.testing.server import make_server
 from vcf_provider.testing.signing import sign_access_token, verified_claims
 from vcf_provider.testing.statedir import SavedState, StateDir
 from vcf_provider.testing.tasks import TaskBook
+from vcf_provider.testing.traffic import Traffic
 
 DEFAULT_USERNAME = "administrator@vsphere.local"
 DEFAULT_PASSWORD = "VMware123!VMware123!"  # noqa: S105 - the emulator's documented demo login
@@ -36,7 +36,7 @@ class _RefreshToken(NamedTuple):
     """By the emulator's clock (seconds since the epoch); None: until revoked."""
 
 
-class SddcManagerEmulator:
+class SddcManagerEmulator(Traffic):
     """An SDDC Manager token API on 127.0.0.1 with real TLS from its own CA.
 
     Use as a context manager, or call `start()` and `stop()`. Everything is thread-safe.
@@ -48,7 +48,17 @@ class SddcManagerEmulator:
     `state_dir`: where the CA lives. Given one, the emulator holds it alone (a second emulator on it
     is refused with StateDirInUseError) and keeps the CA, the signing key, the clock and the refresh
     tokens that still work there, so a restart on the same dir carries on where the last one stopped.
-    Without one, everything is in a temporary dir that `stop()` removes.
+    Every change is written as it happens, safely from any number of concurrent requests. A dir it
+    cannot use, or whose files it cannot read, is a StateDirError in one line naming the dir or
+    file; files it could not read are never overwritten. Without one, everything is in a temporary
+    dir that `stop()` removes.
+
+    `control=True` also serves, on the same port, the control interface of tests in other languages
+    at `control_url` (`/__emulator/`, see vcf_provider.testing.control): move the clock, read and
+    clear the request log (methods and paths only), count, revoke or expire refresh tokens. It has
+    no authentication and is off by default: keep an emulator with it on loopback.
+
+    `answer(ApiRequest(...))` gives the API's answer to one request as plain code, without sockets.
     """
 
     def __init__(
@@ -68,26 +78,30 @@ class SddcManagerEmulator:
         failure_seed: int = 0,
         state_dir: Path | None = None,
         clock_offset_seconds: float = 0.0,
+        control: bool = False,
     ) -> None:
         import tempfile
+
+        super().__init__(failure_rate=failure_rate, failure_seed=failure_seed)
 
         try:
             import trustme
         except ImportError:
             raise ImportError(MISSING_TRUSTME) from None
 
-        if token_lifetime_seconds <= 0:
-            raise ValueError("token_lifetime_seconds must be above 0")
-        if latency_seconds < 0:
-            raise ValueError("latency_seconds must not be negative")
-        if refresh_token_lifetime_seconds is not None and refresh_token_lifetime_seconds <= 0:
-            raise ValueError("refresh_token_lifetime_seconds must be above 0, or None for no expiry")
+        # Finite too: an infinite lifetime or latency fails inside a request thread, where it is lost.
+        if not (math.isfinite(token_lifetime_seconds) and token_lifetime_seconds > 0):
+            raise ValueError("token_lifetime_seconds must be a finite number above 0")
+        if not (math.isfinite(latency_seconds) and latency_seconds >= 0):
+            raise ValueError("latency_seconds must be a finite number, 0 or more")
+        refresh_lifetime = refresh_token_lifetime_seconds
+        if refresh_lifetime is not None and not (math.isfinite(refresh_lifetime) and refresh_lifetime > 0):
+            raise ValueError("refresh_token_lifetime_seconds must be a finite number above 0, or None")
         self.host = host
         self.token_lifetime_seconds = token_lifetime_seconds
         self.refresh_token_lifetime_seconds = refresh_token_lifetime_seconds
         """How long a refresh token works after POST /v1/tokens; None: until revoked."""
         self.clock_offset_seconds = clock_offset_seconds
-        """Added to every token's iat/nbf/exp: an SDDC Manager whose clock is off."""
         self.latency_seconds = latency_seconds
         self.users = dict(users or {DEFAULT_USERNAME: DEFAULT_PASSWORD})
         self.api_keys = set(api_keys)
@@ -99,18 +113,16 @@ class SddcManagerEmulator:
             )
         self.refresh_answer = refresh_answer
         """The refresh answer's body: 'json' (the spec's JSON string, quotes included) or 'raw'."""
-        self.failure_rate = failure_rate
-        self._random = random.Random(failure_seed)  # noqa: S311 - fault injection, not security
         self._lock = threading.Lock()
+        # Orders whole saves (snapshot, then write), so the newest snapshot is the one left on disk.
+        self._save_lock = threading.Lock()
+        self.control = control
+        """Whether the control interface answers under `/__emulator/` (see the class docstring)."""
         self._refresh_tokens: dict[str, _RefreshToken] = {}
-        self._faults: dict[tuple[str, str], deque[Fault]] = {}
-        self._requests: list[RecordedRequest] = []
         self._issued_access_tokens: list[str] = []
         self._revoked: list[str] = []
         self._issued_refresh_tokens: list[str] = []
         self.stopping = threading.Event()
-        self._connections_accepted = 0
-        self._hung_requests_closed: list[float] = []
         self.domain_task_polls = 3
         """Polls before a task started by POST /v1/domains or DELETE /v1/domains/{id} ends."""
         self.domain_task_seconds: float | None = None
@@ -131,6 +143,8 @@ class SddcManagerEmulator:
             server_cert = self.ca.issue_cert(*dict.fromkeys(names))
             self.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             server_cert.configure_cert(self.tls_context)
+            self._api = SddcManagerApi(self)
+            self._control_api = ControlApi(self)
             self._server = make_server(self, host, port)
         except BaseException:
             self._state_dir.release()
@@ -140,8 +154,13 @@ class SddcManagerEmulator:
         self._thread: threading.Thread | None = None
 
     def _load_state(self, trustme: Any) -> None:
-        """The CA, signing key, clock and refresh tokens: from the state dir if it has them, else new."""
+        """The CA, signing key, clock and refresh tokens: from the state dir if it has them, else new.
+
+        Everything is read and checked before anything is written: a dir whose files cannot be
+        read raises StateDirError and keeps them as they are.
+        """
         saved = self._state_dir.load_state() if self._persistent else None
+        ca = self._state_dir.load_ca(trustme.CA.from_pem) if self._persistent else None
         self._signing_key = saved.signing_key if saved else secrets.token_bytes(32)
         self.clock = EmulatorClock(saved.clock_offset_seconds if saved else 0.0)
         """The emulator's time; move it with `advance`."""
@@ -149,9 +168,8 @@ class SddcManagerEmulator:
         for refresh_id, (user, expires) in (saved.refresh_tokens if saved else {}).items():
             if expires is None or expires > now:
                 self._refresh_tokens[refresh_id] = _RefreshToken(user, expires)
-        ca_pem = self._state_dir.load_ca_pem() if self._persistent else None
-        if ca_pem is not None:
-            self.ca = trustme.CA.from_pem(*ca_pem)
+        if ca is not None:
+            self.ca = ca
         else:
             self.ca = trustme.CA(organization_name="SDDC Manager emulator CA")
             self._state_dir.save_ca_pem(self.ca.cert_pem.bytes(), self.ca.private_key_pem.bytes())
@@ -169,6 +187,18 @@ class SddcManagerEmulator:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"https://{host}:{self.port}"
 
+    @property
+    def control_url(self) -> str | None:
+        """The control interface's base URL (`url` + /__emulator/), or None when it is off."""
+        return self.url + CONTROL_PREFIX if self.control else None
+
+    def answer(self, request: ApiRequest) -> ApiAnswer:
+        """The answer to one request by SDDC Manager's API rules (or the control interface's, when
+        on), as plain code: no sockets, no request log, no faults. The HTTPS server sends it."""
+        if self.control and request.path.startswith(CONTROL_PREFIX):
+            return self._control_api(request)
+        return self._api(request)
+
     def start(self) -> SddcManagerEmulator:
         # A short poll interval: stop() waits for the serving loop to notice, and tests stop many.
         self._thread = threading.Thread(
@@ -179,10 +209,11 @@ class SddcManagerEmulator:
 
     def stop(self) -> None:
         self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
         if self._thread is not None:
+            # shutdown() waits for serve_forever to notice; on a never-started server it would wait forever.
+            self._server.shutdown()
             self._thread.join(timeout=5)
+        self._server.server_close()
         # Nothing to save: every change to the kept state was written as it happened.
         self._state_dir.release()
         if self._own_state_dir is not None:
@@ -198,6 +229,18 @@ class SddcManagerEmulator:
     def now(self) -> float:
         """The emulator's time, seconds since the epoch (real time plus what `advance` added)."""
         return self.clock.now()
+
+    @property
+    def clock_offset_seconds(self) -> float:
+        """Added to every token's iat/nbf/exp and the Date header: an SDDC Manager whose clock is off.
+
+        Finite and at most 100 years either way (a ValueError otherwise), so every answer can be
+        dated."""
+        return self._clock_offset_seconds
+
+    @clock_offset_seconds.setter
+    def clock_offset_seconds(self, seconds: float) -> None:
+        self._clock_offset_seconds = check_skew(seconds)
 
     def manager_time(self) -> float:
         """SDDC Manager's own clock: `now()` plus `clock_offset_seconds` (a manager whose clock is off).
@@ -223,9 +266,10 @@ class SddcManagerEmulator:
         """Writes what a restart on the same state dir needs (only for a dir the caller gave)."""
         if not self._persistent:
             return
-        with self._lock:
-            tokens = {key: (token.username, token.expires_at) for key, token in self._refresh_tokens.items()}
-        self._state_dir.save_state(SavedState(self._signing_key, self.clock.offset_seconds, tokens))
+        with self._save_lock:
+            with self._lock:
+                tokens = {key: (t.username, t.expires_at) for key, t in self._refresh_tokens.items()}
+            self._state_dir.save_state(SavedState(self._signing_key, self.clock.offset_seconds, tokens))
 
     # -- tokens ------------------------------------------------------------------------------
     def issue_refresh_token(
@@ -319,9 +363,10 @@ class SddcManagerEmulator:
         clock_offset_seconds: float = 0.0,
     ) -> str:
         """An HS256 JWT shaped like SDDC Manager's, signed with this emulator's key."""
-        now = int(self.manager_time() + clock_offset_seconds)
+        now = self.manager_time() + clock_offset_seconds
         lifetime = self.token_lifetime_seconds if lifetime_seconds is None else lifetime_seconds
-        token = sign_access_token(self._signing_key, username, now, int(lifetime))
+        # Whole seconds as SDDC Manager sends them; a fractional lifetime keeps its fraction.
+        token = sign_access_token(self._signing_key, username, now, lifetime)
         with self._lock:
             self._issued_access_tokens.append(token)
         return token
@@ -360,63 +405,3 @@ class SddcManagerEmulator:
             subtasks=subtasks,
             duration_seconds=duration_seconds,
         )
-
-    # -- faults and the request log -------------------------------------------------------------
-    def script(self, method: str, path: str, *faults: Fault) -> None:
-        """Answers the next requests to `method path` with `faults`, one each, then normally again."""
-        with self._lock:
-            self._faults.setdefault((method.upper(), path), deque()).extend(faults)
-
-    def next_fault(self, method: str, path: str) -> Fault | None:
-        """The scripted (or randomly injected) fault for the next `method path` request, if any."""
-        with self._lock:
-            queue = self._faults.get((method, path))
-            if queue:
-                return queue.popleft()
-            if self.failure_rate and self._random.random() < self.failure_rate:
-                return Fault.error(503, vcf_error("SERVICE_UNAVAILABLE", "Injected failure.", "Retry."))
-        return None
-
-    def record(self, request: RecordedRequest) -> None:
-        """Adds a request to the log (the HTTP side calls it for every request)."""
-        with self._lock:
-            self._requests.append(request)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    def count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests matched `method` and `path` (either may be None for any)."""
-        return sum(
-            1
-            for r in self.requests
-            if (method is None or r.method == method.upper()) and (path is None or r.path == path)
-        )
-
-    def clear_log(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-    @property
-    def connections_accepted(self) -> int:
-        """TCP connections accepted so far: N requests over fewer connections means reuse."""
-        with self._lock:
-            return self._connections_accepted
-
-    def note_hung_request_closed(self) -> None:
-        """Notes the moment a client gave up on a `Fault.hung()` request (the HTTP side calls it)."""
-        with self._lock:
-            self._hung_requests_closed.append(time.monotonic())
-
-    @property
-    def hung_requests_closed(self) -> list[float]:
-        """`time.monotonic()` of each moment a client gave up on a `Fault.hung()` request."""
-        with self._lock:
-            return list(self._hung_requests_closed)
-
-    def count_connection(self) -> None:
-        """Counts an accepted TCP connection (the HTTP side calls it)."""
-        with self._lock:
-            self._connections_accepted += 1
