@@ -69,6 +69,12 @@ def rotation_due(olds: dict[str, Any], news: dict[str, Any], now: datetime | Non
     return clock.within(created_at + timedelta(seconds=rotate_after), now, timedelta(0))
 
 
+def pair_outputs(props: dict[str, Any], access_token: str, refresh_token: str) -> dict[str, Any]:
+    """A pair's state: its inputs, the access token's outputs, `created_at` now and the refresh
+    token (a login's, or one the package's `pulumi import` adopted)."""
+    return {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}
+
+
 def created_at_of_legacy_pair(olds: dict[str, Any]) -> str:
     """A creation time for a pair stored by 0.1.0, which kept none: its first access token's `iat`,
     else now. Rotation then counts from there (see `update`)."""
@@ -100,8 +106,7 @@ class AccessTokenPairProvider(TokenProvider):
 
         with SddcManagerClient(self.settings(props), warn_unverified=False) as client:
             access_token, refresh_token = client.create_token_pair(login_body(props))
-        outputs = {**token_outputs(props, access_token, CREATED_AT), REFRESH_TOKEN: refresh_token}
-        return CreateResult(uuid.uuid4().hex, outputs)
+        return CreateResult(uuid.uuid4().hex, pair_outputs(props, access_token, refresh_token))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         planned = super().diff(id_, olds, news)

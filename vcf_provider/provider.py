@@ -98,6 +98,16 @@ def _same_input(key: str, olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return bool(olds.get(key) == news.get(key))
 
 
+def changed_inputs(
+    model: ResourceModel, olds: dict[str, Any], news: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """(inputs whose change replaces, inputs whose change updates) that differ between stored
+    `olds` and `news`; the dynamic diff and the package's detailed diff both read it."""
+    replaces = [key for key in model.replacing if not _same_input(key, olds, news)]
+    changed = [key for key in model.updatable if not _same_input(key, olds, news)]
+    return replaces, changed
+
+
 class TokenProvider(ResourceProvider):
     """What both token providers share: no state, a diff driven by two lists of inputs, and a
     read that keeps the stored state (SDDC Manager has no token object to read back).
@@ -113,8 +123,7 @@ class TokenProvider(ResourceProvider):
     model: ClassVar[ResourceModel]
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in self.model.replacing if not _same_input(key, olds, news)]
-        changed = [key for key in self.model.updatable if not _same_input(key, olds, news)]
+        replaces, changed = changed_inputs(self.model, olds, news)
         changes = bool(replaces or changed) or self.update_due(olds, news)
         # delete_before_replace=False: the replacement exists before the old resource goes.
         return DiffResult(changes=changes, replaces=replaces or None, delete_before_replace=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +25,9 @@ pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("repository-files")]
 FLEET = REPO_ROOT / "examples" / "fleet"
 NEVER_ISSUED = "5f1d3c1e-0b7a-4a55-9f43-2b9d1c0e7a11"
 RunFleet = Callable[..., subprocess.CompletedProcess[str]]
+#: Stack names unique to this test process: the stacks' config files share examples/fleet/program,
+#: and the two test workers run fleet tests at the same time.
+PREFIX = f"fleet-{os.getpid()}"
 
 
 def load_fleet() -> ModuleType:
@@ -46,9 +50,9 @@ def managers(tmp_path: Path) -> Iterator[list[SddcManagerEmulator]]:
 
 @pytest.fixture
 def run_fleet(pulumi_cli: str, tmp_path: Path, managers: list[SddcManagerEmulator]) -> Iterator[RunFleet]:
-    """Runs fleet.py on an inventory of `managers` named fleet-test-N; destroys what is left after."""
+    """Runs fleet.py on an inventory of `managers` named PREFIX-N; destroys what is left after."""
     inventory = tmp_path / "inventory.yaml"
-    names = [f"fleet-test-{n}" for n in range(len(managers))]
+    names = [f"{PREFIX}-{n}" for n in range(len(managers))]
     inventory.write_text(
         yaml.safe_dump(
             {
@@ -90,10 +94,10 @@ def test_a_failed_manager_shows_its_resources_first_error_line_and_error_code(
 
     out = completed.stdout + completed.stderr
     assert completed.returncode == 1, out
-    assert "fleet-test-0" in out
+    assert f"{PREFIX}-0" in out
     assert "refreshed" in out
     assert (
-        "fleet-test-1: sddc-token: refreshing the access token failed: HTTP 404 Not Found from PATCH "
+        f"{PREFIX}-1: sddc-token: refreshing the access token failed: HTTP 404 Not Found from PATCH "
         f"{managers[1].url}/v1/tokens/access-token/refresh (errorCode REFRESH_TOKEN_NOT_FOUND)"
     ) in out
     assert "Duration:" not in out
@@ -111,7 +115,7 @@ def test_destroy_needs_no_refresh_token(run_fleet: RunFleet, managers: list[Sddc
     assert destroyed.returncode == 0, out
     assert out.count("destroyed") == 2, out
     assert "skipped" not in out
-    assert not list((FLEET / "program").glob("Pulumi.fleet-test-*.yaml")), "the stacks were removed"
+    assert not list((FLEET / "program").glob(f"Pulumi.{PREFIX}-*.yaml")), "the stacks were removed"
     again = run_fleet("--destroy", tokens={})
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.count("no stack") == 2

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.support.checkout import CHECKOUT, needs_checkout
 from vcf_provider.api.properties import Property
 from vcf_provider.resources.model import RESOURCES, ResourceModel
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = CHECKOUT / "README.md"
+pytestmark = needs_checkout
 
 
 def _default(prop: Property) -> str:

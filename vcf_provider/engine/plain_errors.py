@@ -43,12 +43,15 @@ class _TracebackWithPlainErrors:
 
         error = sys.exc_info()[1]
         if isinstance(error, VcfProviderError):
-            message = str(error)
-            if STATE_DELETE in message:
-                urn = _request_urn(error)
-                message = message.replace(STATE_DELETE, f"`pulumi state delete '{urn}'`") if urn else message
-            return message
+            return with_urn(str(error), _request_urn(error))
         return traceback.format_exc(limit, chain)
+
+
+def with_urn(message: str, urn: str | None) -> str:
+    """`message` with `STATE_DELETE` made the exact command for `urn` (unchanged without one)."""
+    if urn and STATE_DELETE in message:
+        return message.replace(STATE_DELETE, f"`pulumi state delete '{urn}'`")
+    return message
 
 
 def _request_urn(error: BaseException) -> str | None:

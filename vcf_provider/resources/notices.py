@@ -76,17 +76,23 @@ def warn_about_inputs(resource: pulumi.Resource, props: dict[str, Any]) -> None:
 
 def warn_about_clock(resource: pulumi.Resource, received_key: str) -> None:
     """Once a token has arrived: a warning when this machine's clock is far from SDDC Manager's."""
-    from vcf_provider.resources import timing as clock  # the program needs it only once outputs are known
 
     def check(values: list[Any]) -> None:
-        skew, expires_at, received_at = values
-        received = parse_rfc3339(received_at) if isinstance(received_at, str) else None
-        if not isinstance(skew, (int, float)) or received is None:
-            return
-        expiry = parse_rfc3339(expires_at) if isinstance(expires_at, str) else None
-        message = clock.skew_warning(float(skew), expiry, received)
+        message = clock_warning(*values)
         if message:
             pulumi.log.warn(message, resource=resource)
 
     outputs = (getattr(resource, name) for name in ("clock_skew_seconds", "expires_at", received_key))
     pulumi.Output.all(*outputs).apply(check)
+
+
+def clock_warning(skew: Any, expires_at: Any, received_at: Any) -> str | None:
+    """The warning for a token's stored `clock_skew_seconds`, `expires_at` and arrival time, if the
+    clocks are far apart; the package's provider shares it."""
+    from vcf_provider.resources import timing as clock  # the program needs it only once outputs are known
+
+    received = parse_rfc3339(received_at) if isinstance(received_at, str) else None
+    if not isinstance(skew, (int, float)) or isinstance(skew, bool) or received is None:
+        return None
+    expiry = parse_rfc3339(expires_at) if isinstance(expires_at, str) else None
+    return clock.skew_warning(float(skew), expiry, received)
