@@ -1,11 +1,14 @@
 """`make dist`: build the sdist and wheel, check them, and run them installed the way a user has them.
 
 1. `python -m build` into dist/, then `twine check`.
-2. The wheel holds py.typed, the policy pack's PulumiPolicy.yaml and the emulator, and no tests.
+2. The wheel holds py.typed, the policy pack's PulumiPolicy.yaml, the `vcf` plugin folder (whose
+   PulumiPlugin.yaml names no virtualenv) and the emulator, and no tests.
 3. A fresh virtualenv outside the checkout gets the wheel (with its `testing` extra) from pip.
 4. From a project directory outside the checkout, whose Pulumi.yaml names that virtualenv with
    `toolchain: pip`, the quickstart program runs against the installed emulator (`pulumi up`,
    `preview` with the installed policy pack, `destroy`), with no PYTHONPATH pointing back here.
+   Then a YAML program whose Pulumi.yaml has `packages: vcf: $(python -m vcf_provider.package --path)`
+   runs the installed plugin (with the virtualenv's python3, first on PATH) through `up` and `destroy`.
 5. The same wheel goes into a second fresh virtualenv with `uv pip install`, where a copy of the unit
    and policy tests (not the checkout's package) runs against it.
 """
@@ -29,6 +32,8 @@ WHEEL_MUST_HOLD = (
     "vcf_provider/py.typed",
     "vcf_provider/policy/PulumiPolicy.yaml",
     "vcf_provider/policy/__main__.py",
+    "vcf_provider/package/plugin/PulumiPlugin.yaml",
+    "vcf_provider/package/plugin/__main__.py",
     "vcf_provider/testing/emulator.py",
 )
 
@@ -70,6 +75,13 @@ def build() -> tuple[Path, Path]:
     pack = zipfile.ZipFile(wheel).read("vcf_provider/policy/PulumiPolicy.yaml").decode()
     if f"version: {version}" not in pack.splitlines():
         raise SystemExit(f"error: PulumiPolicy.yaml's version is not the package's {version}")
+    plugin = zipfile.ZipFile(wheel).read("vcf_provider/package/plugin/PulumiPlugin.yaml").decode()
+    settings = [line.strip() for line in plugin.splitlines() if line.strip() and not line.startswith("#")]
+    if settings != ["runtime: python"]:
+        # A virtualenv option would point into a checkout; the installed plugin runs on the user's Python.
+        raise SystemExit(
+            f"error: the wheel's PulumiPlugin.yaml should say only `runtime: python`: {settings}"
+        )
     print(f"    {wheel.name}: {len(names)} files, {wheel.stat().st_size // 1024} KiB; {sdist.name}")
     return wheel, sdist
 
@@ -151,9 +163,55 @@ def run_quickstart(python: Path, where: Path) -> None:
         leaked = [word for word in ("eyJ", started["refresh_token"]) if word in previewed]
         if leaked:
             raise SystemExit("error: a token appeared in the preview output")
+        run_package_program(python, where, env, started)
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
+
+
+#: The YAML program of the installed plugin: one token from stack config, and an output.
+PACKAGE_PROGRAM = """\
+name: vcf-package-installed
+runtime: yaml
+packages:
+  vcf: {plugin}
+resources:
+  token:
+    type: vcf:index:RefreshedAccessToken
+outputs:
+  expiresAt: ${{token.expiresAt}}
+"""
+
+
+def run_package_program(python: Path, where: Path, env: dict[str, str], started: dict[str, str]) -> None:
+    """The `vcf` plugin from the installed wheel, as `packages: vcf:` of a YAML program: up and destroy."""
+    plugin = run([str(python), "-m", "vcf_provider.package", "--path"], env=env, cwd=where).stdout.strip()
+    if str(REPO_ROOT) in plugin or not (Path(plugin) / "PulumiPlugin.yaml").is_file():
+        raise SystemExit(f"error: the plugin folder is not the installed package's: {plugin}")
+    project = where / "yaml-package"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(PACKAGE_PROGRAM.format(plugin=plugin))
+    # The plugin names no virtualenv: the language host starts the python3 first on PATH (the fresh
+    # virtualenv's), as for a user who activated theirs; PULUMI_PYTHON_CMD would take precedence.
+    env = {key: value for key, value in env.items() if key != "PULUMI_PYTHON_CMD"}
+    pulumi = pulumi_cli()
+
+    def cli(*args: str, stdin: str | None = None) -> str:
+        return run([pulumi, "--non-interactive", *args], cwd=project, env=env, stdin=stdin).stdout
+
+    cli("stack", "init", "package", "--secrets-provider", "passphrase")
+    cli("config", "set", "vcf:host", started["url"])
+    cli("config", "set", "vcf:caBundle", started["ca_path"])
+    cli("config", "set", "vcf:refreshToken", "--secret", stdin=started["refresh_token"])
+    step("pulumi up of a YAML program on the installed `vcf` plugin")
+    upped = cli("up", "--yes", "--skip-preview")
+    outputs = json.loads(cli("stack", "output", "--json"))
+    if not str(outputs.get("expiresAt", "")).endswith("Z"):
+        raise SystemExit(f"error: unexpected outputs of the package program: {outputs}")
+    step("pulumi destroy of the YAML program")
+    destroyed = cli("destroy", "--yes", "--skip-preview", "--remove")
+    if any(word in text for text in (upped, destroyed) for word in ("eyJ", started["refresh_token"])):
+        raise SystemExit("error: a token appeared in the package program's output")
 
 
 def check_with_uv(wheel: Path, where: Path) -> None:

@@ -60,8 +60,10 @@ setup_python() {
 
 # --- Pulumi engine -----------------------------------------------------------
 engine_source_hash() {
-  cat tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/cmd/pulumi-language-python/* \
-    tools/pulumi-cli/internal/*/* | sha256sum | cut -d' ' -f1
+  # Files only, in a stable order: a __pycache__ that running the host's runner.py leaves is no source.
+  find tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum tools/pulumi-cli/cmd/pulumi-language-python \
+    tools/pulumi-cli/internal -type f -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat \
+    | sha256sum | cut -d' ' -f1
 }
 
 installed_cli_version() { # prints the version of the pulumi at $1, without the leading v
