@@ -10,8 +10,8 @@ import pytest
 
 from tests.support.engine import REPO_ROOT, PulumiStack
 from tests.support.leaks import audit_stack
-from tests.support.routes import LOGIN, REFRESH, REVOKE
-from tests.support.stacks import configure
+from tests.support.routes import LOGIN, REFRESH
+from tests.support.stacks import assert_unchanged_then_destroyed, configure
 from vcf_provider.package.schema import package_schema
 from vcf_provider.resources.model import ACCESS_TOKEN_PAIR, REFRESHED_ACCESS_TOKEN
 from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
@@ -59,21 +59,7 @@ def test_the_yaml_example_logs_in_renews_nothing_unchanged_and_revokes_on_destro
         (token, ("refreshToken", "accessToken")),
     ):
         assert [key for key in keys if not secret_in_state(resource, key)] == []
-    assert pair["id"] != token["id"]
-
-    sent = len(sddc_manager.requests)
-    again = stack.up()
-
-    assert len(sddc_manager.requests) == sent, "a no-change `up` sends no request"
-    assert "3 unchanged" in again.stdout
-
-    (live,) = sddc_manager.live_refresh_tokens
-    stack.destroy()
-
-    assert sddc_manager.count(*REVOKE) == 1
-    assert sddc_manager.revoked_refresh_tokens == [live]
-    assert sddc_manager.live_refresh_tokens == []
-    audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
+    assert_unchanged_then_destroyed(stack, sddc_manager, PAIR, TOKEN)
 
 
 #: One SDDC Manager's stack config, and its provider with a token that uses it.

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.engine import REPO_ROOT, VENV, CommandResult, PulumiStack
-from tests.support.leaks import assert_no_leaks, audit_stack
-from tests.support.routes import LOGIN, REFRESH, REVOKE
-from tests.support.stacks import configure
+from tests.support.leaks import assert_no_leaks
+from tests.support.routes import LOGIN, REFRESH
+from tests.support.stacks import assert_unchanged_then_destroyed, configure
 from vcf_provider.package.schema import package_schema
 from vcf_provider.resources.model import ACCESS_TOKEN_PAIR, REFRESHED_ACCESS_TOKEN
 from vcf_provider.testing import DEFAULT_PASSWORD, SddcManagerEmulator
@@ -153,23 +153,7 @@ def test_the_python_example_on_the_generated_sdk_logs_in_changes_nothing_unchang
 
     assert (sddc_manager.count(*LOGIN), sddc_manager.count(*REFRESH)) == (1, 1)
     assert stack.outputs()["expiresAt"].endswith("Z")
-    (pair,) = stack.resources(PAIR)
-    (token,) = stack.resources(TOKEN)
-    assert pair["id"] != token["id"]
-
-    sent = len(sddc_manager.requests)
-    again = stack.up()
-
-    assert len(sddc_manager.requests) == sent, "a no-change `up` sends no request"
-    assert "3 unchanged" in again.stdout
-
-    (live,) = sddc_manager.live_refresh_tokens
-    stack.destroy()
-
-    assert sddc_manager.count(*REVOKE) == 1
-    assert sddc_manager.revoked_refresh_tokens == [live]
-    assert sddc_manager.live_refresh_tokens == []
-    audit_stack(stack, sddc_manager, extra=[DEFAULT_PASSWORD])
+    assert_unchanged_then_destroyed(stack, sddc_manager, PAIR, TOKEN)
 
 
 # --- TypeScript: tsc --noEmit against the generated SDK ----------------------------------------------

@@ -101,3 +101,30 @@ def preview_with_pack(stack: PulumiStack, config: dict[str, object] | None = Non
         args += ["--policy-pack-config", str(path)]
     result = stack.run(*args, check=False)
     return result.returncode, result.stdout + result.stderr
+
+
+def assert_unchanged_then_destroyed(
+    stack: PulumiStack, emulator: SddcManagerEmulator, pair: str, token: str
+) -> None:
+    """The second half of a token stack's life, for any program: a second `up` sends nothing and
+    changes nothing, and `destroy` revokes the one live refresh token; then the leak audit."""
+    from tests.support.leaks import audit_stack
+    from tests.support.routes import REVOKE
+
+    (pair_state,) = stack.resources(pair)
+    (token_state,) = stack.resources(token)
+    assert pair_state["id"] != token_state["id"]
+
+    sent = len(emulator.requests)
+    again = stack.up()
+
+    assert len(emulator.requests) == sent, "a no-change `up` sends no request"
+    assert "3 unchanged" in again.stdout
+
+    (live,) = emulator.live_refresh_tokens
+    stack.destroy()
+
+    assert emulator.count(*REVOKE) == 1
+    assert emulator.revoked_refresh_tokens == [live]
+    assert emulator.live_refresh_tokens == []
+    audit_stack(stack, emulator, extra=[DEFAULT_PASSWORD])
