@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -149,6 +150,7 @@ class Soak:
         self.state_dir = work_dir / "sddc-manager"
         self.timestamp_file = work_dir / "faketime" / "offset"
         self.emulator: SddcManagerEmulator | None = None
+        self._port_holder: socket.socket | None = None
         self.port = 0
         self._start_emulator()
         self.stack = create_stack(pulumi, work_dir / "stack", PROGRAM, project="vcf-soak")
@@ -168,6 +170,9 @@ class Soak:
         return self.emulator
 
     def _start_emulator(self) -> None:
+        if self._port_holder is not None:
+            self._port_holder.close()
+            self._port_holder = None
         self.emulator = SddcManagerEmulator(
             port=self.port,
             state_dir=self.state_dir,
@@ -182,6 +187,11 @@ class Soak:
         self._collect_secrets()
         self.manager.stop()
         self.emulator = None
+        # A manager that is down refuses connections: hold its port (bound, not listening) so that
+        # no other test's server takes it meanwhile and answers in its place.
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", self.port))
+        self._port_holder = holder
 
     def _collect_secrets(self) -> None:
         if self.emulator is not None:

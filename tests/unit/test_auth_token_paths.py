@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -168,3 +172,38 @@ def test_the_401_retry_on_the_host_itself_still_works(
     second = [r for r in sddc_manager.requests if r.path == MANAGERS][-1]
     sent_the_new_token = second.headers["Authorization"] == f"Bearer {sddc_manager.issued_access_tokens[-1]}"
     assert sent_the_new_token
+
+
+def test_a_body_that_pauses_longer_than_a_slice_is_read_with_the_callers_timeout(tmp_path: Path) -> None:
+    import trustme
+
+    from vcf_provider.downstream.session import BoundedAdapter
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    release = threading.Event()
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with context.wrap_socket(connection, server_side=True) as tls:
+            tls.recv(65536)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nContent-Type: text/plain\r\n\r\nab")
+            release.wait(5)  # a pause far longer than the sockets' 0.25 s slices
+            tls.sendall(b"cd")
+
+    threading.Thread(target=serve, daemon=True).start()
+    threading.Timer(1.0, release.set).start()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with requests.Session() as session:
+        session.mount("https://", BoundedAdapter())
+        answer = session.get(
+            f"https://127.0.0.1:{listener.getsockname()[1]}/", verify=str(ca_file), timeout=30
+        )
+
+    assert answer.content == b"abcd"
+    listener.close()

@@ -351,3 +351,24 @@ def test_a_vcf_error_in_a_declared_charset_is_decoded_with_it(sddc_manager: Sddc
     assert raised.value.error is not None
     assert raised.value.error.message == "Jeton inconnu : réessayez après connexion."
     assert "\ufffd" not in str(raised.value)
+
+
+def test_a_login_answer_without_a_usable_access_token_leaves_no_refresh_token_live(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    from tests.support.routes import LOGIN, REVOKE
+    from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
+    refresh_id = sddc_manager.issue_refresh_token()
+    sddc_manager.script(
+        *LOGIN, Fault.raw(200, json.dumps({"accessToken": "", "refreshToken": {"id": refresh_id}}))
+    )
+
+    with pytest.raises(InvalidTokenResponseError) as raised:
+        SddcManagerClient(emulator_settings(sddc_manager)).create_token_pair(
+            {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD}
+        )
+
+    assert "note: its refresh token was revoked" in str(raised.value)
+    assert sddc_manager.count(*REVOKE) == 1
+    assert refresh_id not in sddc_manager.live_refresh_tokens

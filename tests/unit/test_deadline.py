@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -129,3 +131,45 @@ def test_a_login_not_yet_sent_at_a_cancel_is_not_sent(
         SddcManagerClient(emulator_settings(sddc_manager)).create_token_pair(CREDENTIALS)
 
     assert sddc_manager.count(*LOGIN) == 0
+
+
+def test_a_worker_thread_of_a_plain_script_keeps_working_after_the_main_thread_returns(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    # Only a provider process (engine/cancel.install, the package's server) treats its exit as a cancel.
+    script = f"""
+import threading
+from vcf_provider import SddcManagerAuth, wait_for_task
+auth = SddcManagerAuth(
+    {sddc_manager.url!r}, {sddc_manager.issue_refresh_token()!r}, ca_bundle={str(sddc_manager.ca_path)!r}
+)
+task = {sddc_manager.add_task("Create domain", polls_until_done=3)!r}
+threading.Thread(target=lambda: print("done:", wait_for_task(auth, task, poll_seconds=0.2)["status"])).start()
+"""
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert finished.stdout.strip() == "done: SUCCESSFUL", finished.stderr
+
+
+def test_a_thread_waiting_for_another_threads_hung_refresh_keeps_its_own_deadline(
+    sddc_manager: SddcManagerEmulator,
+) -> None:
+    from vcf_provider import SddcManagerAuth, SddcManagerTaskTimeout, wait_for_task
+
+    task = sddc_manager.add_task("Create domain", polls_until_done=10_000)
+    auth = SddcManagerAuth(
+        sddc_manager.url,
+        sddc_manager.issue_refresh_token(),
+        ca_bundle=str(sddc_manager.ca_path),
+        timeout_seconds=20,
+    )
+    sddc_manager.script(*REFRESH, Fault.hung())
+    first = Background(auth.access_token)  # holds the one refresh, hung for 20 s
+    wait_until(lambda: sddc_manager.count(*REFRESH) == 1)
+
+    waiting = Background(lambda: wait_for_task(auth, task, timeout_seconds=1, poll_seconds=0.1))
+
+    assert isinstance(waiting.join(), SddcManagerTaskTimeout), "the 1 s wait outlived the other refresh"
+    del first

@@ -117,6 +117,7 @@ def test_a_ca_bundle_whose_block_does_not_load_is_refused_at_preview() -> None:
         ("timeout_seconds", 0, "must be above 0"),
         ("timeout_seconds", -5.0, "must be above 0"),
         ("timeout_seconds", "30", "is the text '30', not a number: write it without quotes"),
+        ("timeout_seconds", "abc", "timeout_seconds is the text 'abc', not a number: use a number above 0"),
         ("max_retries", "3", "max_retries is the text '3', not a number"),
         ("max_retries", [3], "is list, not a number"),
         ("max_retries", -1, "must not be below 0"),

@@ -243,3 +243,18 @@ def test_a_token_from_a_manager_whose_clock_is_far_off_warns_on_the_resource(
     (warning,) = warnings
     assert warning[0] == TOKEN_URN
     assert "NTP" in warning[1]
+
+
+def test_provider_settings_made_secret_stay_secret_in_the_inputs_they_fill(provider: VcfProvider) -> None:
+    configure(
+        provider,
+        host=PropertyValue("m.example.com", is_secret=True),
+        username=PropertyValue("svc-admin@corp", is_secret=True),
+        password=PropertyValue("pw", is_secret=True),
+    )
+
+    checked = check(provider, PAIR_URN)
+
+    assert checked.inputs is not None
+    assert [name for name in ("host", "username", "password") if not checked.inputs[name].is_secret] == []
+    assert not check(provider, PAIR_URN, host="given.example.com").inputs["host"].is_secret  # type: ignore[index]

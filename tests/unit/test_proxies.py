@@ -399,3 +399,17 @@ def test_a_socks_proxy_that_refuses_the_login_says_so(
     assert "after 1 attempt" in message, "another attempt cannot fix the credentials"
     assert "user:password@" in message.split("hint: ", 1)[1]
     assert leaked_forms(wrong, exception_chain_text(caught.value)) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["http://us@r:p@ss/9@127.0.0.1:3128", "http://user:pa/ss@127.0.0.1:3128", "http://u:p#x@h:1"]
+)
+def test_a_proxy_password_with_unencoded_characters_is_refused_without_a_fragment_of_it(value: str) -> None:
+    with pytest.raises(proxies.ProxySettingError) as refused:
+        proxies.parse_proxy(value, "HTTPS_PROXY")
+
+    message = str(refused.value)
+    assert "percent-encoded (p@ss is written p%40ss)" in message
+    for fragment in ("ss", "pa", "p#x", "us@r"):
+        assert f"//{fragment}" not in message
+        assert f" {fragment}:" not in message

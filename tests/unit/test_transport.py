@@ -127,3 +127,34 @@ def test_a_changed_ca_file_gets_its_own_connections(
 
     # The same CA content, as another path or as PEM text, is the same TLS setting.
     assert sddc_manager.connections_accepted == 1
+
+
+def test_a_cancel_is_seen_during_a_tls_handshake_that_gets_no_answer() -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    held: list[object] = []
+    threading.Thread(target=lambda: held.append(silent.accept()), daemon=True).start()
+    settings = ConnectionSettings(
+        base_url=f"https://127.0.0.1:{silent.getsockname()[1]}", timeout_seconds=30.0
+    )
+    failures: list[transport.NetworkFailure] = []
+
+    def attempt() -> None:
+        try:
+            send(settings, "GET", "/")
+        except transport.NetworkFailure as failure:
+            failures.append(failure)
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: bool(held))  # connected: the handshake is what hangs now
+        deadline.cancel_everything()
+        thread.join(5)
+    finally:
+        deadline._reset_for_tests()
+        silent.close()
+
+    assert not thread.is_alive(), "the 30 s handshake did not end at the cancel"
+    assert [failure.kind for failure in failures] == [FailureKind.SHUTDOWN]

@@ -13,6 +13,7 @@ import urllib3
 from urllib3.exceptions import InsecureRequestWarning
 
 from vcf_provider.api import transport
+from vcf_provider.api.attempt import DeadlineConnection, DeadlineSocket
 from vcf_provider.testing import SddcManagerEmulator
 
 
@@ -86,9 +87,13 @@ def test_pooled_connections_still_use_our_deadline_socket(sddc_manager: SddcMana
     pool = transport.connection_pool(sddc_manager.url, True, str(sddc_manager.ca_path))
     connection = pool.pool.get_nowait() if pool.pool else None
     assert connection is not None, "urllib3's pool no longer keeps its idle connections in `pool.pool`"
-    assert isinstance(connection.sock, transport._DeadlineSocket), (
+    assert isinstance(connection.sock, DeadlineSocket), (
         "urllib3 no longer wraps sockets with the SSLContext's sslsocket_class: the per-attempt deadline "
         "and the 'login may have been sent' record are gone"
+    )
+    assert isinstance(connection, DeadlineConnection), (
+        "urllib3's pool no longer builds connections from `ConnectionCls`: the TCP connect no longer "
+        "waits in slices, so a cancel is not seen while a firewall drops the SYN"
     )
 
 

@@ -28,6 +28,8 @@ USER_AGENT = f"vcf-provider/{__version__} (+https://pypi.org/project/vcf-provide
 REFRESH_PATH = "/v1/tokens/access-token/refresh"
 TOKENS_PATH = "/v1/tokens"
 REVOKE_PATH = "/v1/tokens/refresh-token"
+#: The longest the revoke of a pair nobody will store may take (one attempt, after a cancel).
+REVOKE_UNUSED_SECONDS = 30.0
 
 _warned_unverified: set[str] = set()
 _warned_lock = threading.Lock()
@@ -114,18 +116,29 @@ class SddcManagerClient:
         if deadline.cancelled():
             # Cancelled while the login was under way: nobody would store this pair, so it goes now.
             raise self._revoke_cancelled_login(action, refresh_id)
-        token = parse_access_token(
-            json.dumps(access_token).encode(), "application/json", secrets=secrets, action=action
-        )
+        try:
+            token = parse_access_token(
+                json.dumps(access_token).encode(), "application/json", secrets=secrets, action=action
+            )
+        except InvalidTokenResponseError as error:
+            # A pair nobody can use would stay live for a day: revoke its refresh token first.
+            revoked, _reason = self._revoke_unused(refresh_id)
+            note = "its refresh token was revoked" if revoked else "revoking its refresh token failed too"
+            raise InvalidTokenResponseError(f"{error}\n  note: {note}") from None
         return token, refresh_id
 
-    def _revoke_cancelled_login(self, action: str, refresh_id: str) -> OperationCancelled:
-        """Revokes the refresh token of a login whose caller was cancelled (one attempt, which the
-        cancel does not cut short); the error to raise says whether that worked."""
+    def _revoke_unused(self, refresh_id: str) -> tuple[bool, str]:
+        """Revokes the refresh token of a pair nobody will store (one attempt, which a cancel does
+        not cut short); (revoked, why not)."""
         secrets = (refresh_id,)
+        # Its own short deadline: after a cancel the engine is waiting, and may stop the process.
+        seconds = min(self.settings.timeout_seconds, REVOKE_UNUSED_SECONDS)
+        once = SddcManagerClient(
+            dataclasses.replace(self.settings, timeout_seconds=seconds), warn_unverified=False
+        )
         try:
-            answer = self._call(
-                "revoking the refresh token of the cancelled login",
+            answer = once._call(
+                "revoking the refresh token of a pair that will not be stored",
                 "DELETE",
                 REVOKE_PATH,
                 refresh_id.encode(),
@@ -133,21 +146,22 @@ class SddcManagerClient:
                 repeatable=True,
                 shielded=True,
             )
-            revoked = answer.status < 300 or refresh_token_rejected(answer)
-            reason = f"HTTP {answer.status} {answer.reason}".strip()
         except VcfProviderError as error:
-            revoked, reason = False, str(error).splitlines()[0]
+            return False, str(error).splitlines()[0]
+        revoked = answer.status < 300 or refresh_token_rejected(answer)
+        return revoked, redact(f"HTTP {answer.status} {answer.reason}".strip(), secrets)
+
+    def _revoke_cancelled_login(self, action: str, refresh_id: str) -> OperationCancelled:
+        """The error for a login whose caller was cancelled, after revoking its refresh token."""
+        revoked, reason = self._revoke_unused(refresh_id)
         if revoked:
             return OperationCancelled(
                 action, "the login went through, and its refresh token was revoked: nothing is left behind"
             )
         return OperationCancelled(
             action,
-            redact(
-                f"the login went through, but revoking its refresh token failed ({reason}); SDDC "
-                "Manager ends it on its own when it expires (about 24 h)",
-                secrets,
-            ),
+            f"the login went through, but revoking its refresh token failed ({reason}); SDDC Manager "
+            "ends it on its own when it expires (about 24 h)",
         )
 
     def revoke_refresh_token(self, refresh_token: str) -> bool:

@@ -34,9 +34,12 @@ def cancel_everything() -> None:
     _cancelled.set()
 
 
+_watching_exit = False
+
+
 def cancelled() -> bool:
-    """True once the process was cancelled or is shutting down."""
-    return _cancelled.is_set() or not threading.main_thread().is_alive()
+    """True once the process was cancelled, or (in a provider process) is shutting down."""
+    return _cancelled.is_set() or (_watching_exit and not threading.main_thread().is_alive())
 
 
 def _reset_for_tests() -> None:
@@ -44,10 +47,18 @@ def _reset_for_tests() -> None:
     _cancelled.clear()
 
 
-def _watch_for_shutdown() -> None:
-    # On SIGINT the provider host's main thread returns and the interpreter joins the gRPC worker
-    # threads before anything else: a call in flight would hold the process until the engine
-    # kills it 5 s later. Hooks registered here run before that join (Python 3.9+).
+def watch_process_exit() -> None:
+    """In a provider process only: its exit counts as a cancel.
+
+    On SIGINT the provider host's main thread returns and the interpreter joins the gRPC worker
+    threads before anything else: a call in flight would hold the process until the engine kills
+    it 5 s later. The hook registered here runs before that join (Python 3.9+). Not done at import:
+    in a user's script, worker threads that go on after the main thread returns must keep working.
+    """
+    global _watching_exit
+    if _watching_exit:
+        return
+    _watching_exit = True
     register = getattr(threading, "_register_atexit", None)
     if register is None:
         return
@@ -55,9 +66,6 @@ def _watch_for_shutdown() -> None:
         register(_cancelled.set)
     except RuntimeError:  # already shutting down
         _cancelled.set()
-
-
-_watch_for_shutdown()
 
 
 @dataclass(frozen=True)

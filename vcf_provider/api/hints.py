@@ -121,7 +121,12 @@ def network_error(
         FailureKind.PROXY: PROXY_HINT,
         FailureKind.PROXY_AUTH: PROXY_AUTH_HINT,
     }.get(failure.kind, UNREACHABLE_HINT)
-    lines = [f"{action} failed: no answer from {method} {url} after {tries}: {detail}.", f"  hint: {hint}"]
+    if failure.kind == FailureKind.PROXY_AUTH:
+        # The proxy did answer: it refused the tunnel, so there is no "no answer" to report.
+        first = f"{action} failed: the proxy did not pass {method} {url} on, after {tries}: {detail}."
+    else:
+        first = f"{action} failed: no answer from {method} {url} after {tries}: {detail}."
+    lines = [first, f"  hint: {hint}"]
     if not repeatable and failure.may_have_reached_server:
         lines.append(f"  note: {LOGIN_NOT_REPEATED}")
     return SddcManagerUnreachableError("\n".join(lines))

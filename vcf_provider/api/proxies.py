@@ -102,15 +102,24 @@ def parse_proxy(value: str, variable: str) -> Proxy:
     text = value.strip()
     if "://" not in text:
         text = f"http://{text}"
+    unencoded = ProxySettingError(
+        f"{variable} is not a proxy URL, or its user or password holds @ : / # ? or % unencoded: set it "
+        "to http://host:port or http://user:password@host:port, with those characters in the user and "
+        "password percent-encoded (p@ss is written p%40ss)"
+    )
+    # An @ after the authority means a user or password was cut by an unencoded / # or ?: what
+    # urllib3 would take for the host is then part of the password, so nothing of it is shown.
+    if "@" in text.split("://", 1)[1].partition("@")[2] or "@" in text.split("://", 1)[1].split("/", 1)[-1]:
+        authority = text.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        if authority.count("@") != 1 or "@" in text.split("://", 1)[1][len(authority) :]:
+            raise unencoded
     try:
         parts = urllib3.util.parse_url(text)
     except LocationParseError:
         parts = None
     if parts is None or not parts.host:
         # Not even the host is shown: the value may hold a password in a form we could not split.
-        raise ProxySettingError(
-            f"{variable} is not a proxy URL: set it to http://host:port (or http://user:password@host:port)"
-        )
+        raise unencoded
     scheme = (parts.scheme or "http").lower()
     shown = f"{scheme}://{parts.host}:{parts.port or _DEFAULT_PORTS.get(scheme, 80)}"
     if scheme not in HTTP_SCHEMES and scheme not in SOCKS_SCHEMES:

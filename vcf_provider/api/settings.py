@@ -300,6 +300,10 @@ def refresh_token_problems(
 def number_problem(prop: Property, value: Any) -> str | None:
     """What is wrong with a value for the numeric input `prop`, or None."""
     if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"is the text {value[:20]!r}, not a number"
         return f"is the text {value[:20]!r}, not a number: write it without quotes"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"is {type(value).__name__}, not a number"

@@ -8,14 +8,12 @@ Nothing but the TLS connection is kept between calls: no header, body or token.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import math
 import os
 import ssl
 import threading
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +28,10 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from vcf_provider.api import attempt as _attempts
 from vcf_provider.api import deadline as _deadline
 from vcf_provider.api import proxies
+from vcf_provider.api.attempt import DeadlinePool, DeadlineSocket
 from vcf_provider.api.failures import FailureKind
 from vcf_provider.api.proxies import Proxy
 from vcf_provider.api.settings import read_ca_bundle
@@ -40,8 +40,6 @@ from vcf_provider.api.settings import read_ca_bundle
 MAX_BODY_BYTES = 64 * 1024
 #: The engine calls a dynamic provider from 4 threads; more connections per manager never help.
 POOL_SIZE = 4
-#: How often a blocked read looks at its deadline and at the process shutting down.
-POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -88,86 +86,6 @@ class NetworkFailure(Exception):
         """False only when the request cannot have been sent (no connection, failed handshake)."""
 
 
-# -- the deadline ------------------------------------------------------------------------------
-class _Attempt(threading.local):
-    deadline: float | None = None
-    sent: bool = False
-    stopped_by_shutdown: bool = False
-    finish_once_sent: bool = False
-    """A cancel ends the attempt only until the request is sent (a login: its answer is awaited)."""
-    shielded: bool = False
-    """A cancel does not end the attempt at all (the revoke that cleans up after a cancel)."""
-    cut_by_caller: bool = False
-    """The caller's deadline, not `timeout_seconds`, bounds this attempt."""
-
-
-_attempt = _Attempt()
-
-
-class _ShutdownError(TimeoutError):
-    """The provider process is exiting (the CLI was interrupted): give up the attempt now."""
-
-
-def _remaining() -> float | None:
-    """Seconds left in this thread's attempt (None outside one); raises once it is over."""
-    deadline = _attempt.deadline
-    if deadline is None:
-        return None
-    if _deadline.cancelled() and not (_attempt.shielded or (_attempt.finish_once_sent and _attempt.sent)):
-        # The process is exiting: in-flight calls must not keep it alive until their deadline.
-        _attempt.stopped_by_shutdown = True
-        raise _ShutdownError("the provider is shutting down")
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("the attempt's deadline passed")
-    return remaining
-
-
-class _DeadlineSocket(ssl.SSLSocket):
-    """A TLS socket whose every read and write ends by the current attempt's deadline.
-
-    A socket timeout bounds one read; a server that trickles its answer a byte at a time would
-    reset it forever. Here each read waits at most until the deadline, in short slices, so a
-    process that is shutting down is noticed within POLL_SECONDS.
-    """
-
-    def do_handshake(self, block: bool = False) -> None:
-        remaining = _remaining()
-        if remaining is not None:
-            self.settimeout(remaining)
-        super().do_handshake(block)
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        _attempt.sent = True  # from here on the server may have the request
-        remaining = _remaining()
-        if remaining is not None:
-            self.settimeout(remaining)
-        super().sendall(data, flags)
-
-    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
-        # urllib3's SSLTransport (TLS to the manager inside TLS to an https:// proxy) reads this way.
-        while True:
-            remaining = _remaining()
-            if remaining is None:
-                return super().recv(buflen, flags)
-            self.settimeout(min(remaining, POLL_SECONDS))
-            try:
-                return super().recv(buflen, flags)
-            except TimeoutError:
-                continue
-
-    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        while True:
-            remaining = _remaining()
-            if remaining is None:
-                return super().recv_into(buffer, nbytes, flags)
-            self.settimeout(min(remaining, POLL_SECONDS))
-            try:
-                return super().recv_into(buffer, nbytes, flags)
-            except TimeoutError:
-                continue  # nothing was consumed: look at the deadline again
-
-
 # -- TLS contexts and pools ----------------------------------------------------------------------
 def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
     if not verify:
@@ -183,7 +101,7 @@ def _tls_context(verify: bool, ca_pem: str | None) -> ssl.SSLContext:
 
             context.load_verify_locations(certifi.where())
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.sslsocket_class = _DeadlineSocket
+    context.sslsocket_class = DeadlineSocket
     return context
 
 
@@ -202,43 +120,11 @@ def requests_tls_context(verify: bool | str) -> ssl.SSLContext:
     else:
         context.load_verify_locations(cafile=verify)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.sslsocket_class = _DeadlineSocket
+    context.sslsocket_class = DeadlineSocket
     return context
 
 
-@dataclass
-class Bounded:
-    """What `bounded` saw of the request it ran."""
-
-    cancelled: bool = False
-
-
-@contextlib.contextmanager
-def bounded(timeout_seconds: float | None) -> Iterator[Bounded]:
-    """Runs one request of another client (a requests session on `requests_tls_context`) under
-    the attempt rules: it ends by `timeout_seconds` (None: the caller's deadline alone) and within
-    a quarter second of a cancel, as our own attempts do."""
-    seconds = min(timeout_seconds or math.inf, _deadline.current().remaining())
-    saved = (_attempt.deadline, _attempt.sent, _attempt.stopped_by_shutdown)
-    saved_modes = (_attempt.finish_once_sent, _attempt.shielded)
-    # A deadline far away still makes the sockets look at the cancel signal between slices.
-    _attempt.deadline = time.monotonic() + min(seconds, _NO_DEADLINE_SECONDS)
-    _attempt.sent = _attempt.stopped_by_shutdown = False
-    _attempt.finish_once_sent = _attempt.shielded = False
-    seen = Bounded()
-    try:
-        yield seen
-    finally:
-        seen.cancelled = _attempt.stopped_by_shutdown
-        _attempt.deadline, _attempt.sent, _attempt.stopped_by_shutdown = saved
-        _attempt.finish_once_sent, _attempt.shielded = saved_modes
-
-
-#: Stands for "no deadline" in `bounded`: about 11 days.
-_NO_DEADLINE_SECONDS = 1e6
-
-
-class UnverifiedPool(urllib3.HTTPSConnectionPool):
+class UnverifiedPool(DeadlinePool):
     """The pool for `verify=False`: as urllib3's, without its InsecureRequestWarning per request.
 
     Our client warns once per manager itself. Overriding `_validate_conn` (urllib3 2.x) keeps the
@@ -302,7 +188,7 @@ def connection_pool(base_url: str, verify: bool, ca_bundle: str | None) -> urlli
                 pool = manager.connection_from_host(host.strip("[]"), port, "https")  # type: ignore[assignment]
                 assert pool is not None
             else:
-                pool_class = urllib3.HTTPSConnectionPool if verify else UnverifiedPool
+                pool_class = DeadlinePool if verify else UnverifiedPool
                 pool = pool_class(host.strip("[]"), port, **options)
             _pools[key] = pool
         return pool
@@ -330,6 +216,9 @@ def _proxy_manager(
         manager = urllib3.ProxyManager(proxy.url, num_pools=1, proxy_headers=proxy.headers(), **options)
     if not verify:
         manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "https": unverified}
+    elif not proxy.is_socks:
+        # The TCP connect to the proxy waits in slices too (a cancel is seen while it hangs).
+        manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "https": DeadlinePool}
     return manager
 
 
@@ -369,15 +258,13 @@ def send(
     prefix = urllib3.util.parse_url(base_url).path or ""
     url = base_url + path
     left = math.inf if shielded else _deadline.current().remaining()
-    _attempt.cut_by_caller = left < timeout_seconds
+    cut_by_caller = left < timeout_seconds
     timeout_seconds = min(timeout_seconds, left)
     if timeout_seconds <= 0:
         raise NetworkFailure("timeout", "the operation's deadline passed", may_have_reached_server=False)
-    _attempt.deadline = time.monotonic() + timeout_seconds
-    _attempt.sent = False
-    _attempt.stopped_by_shutdown = False
-    _attempt.finish_once_sent = finish_once_sent
-    _attempt.shielded = shielded
+    _attempts.begin(
+        timeout_seconds, finish_once_sent=finish_once_sent, shielded=shielded, cut_by_caller=cut_by_caller
+    )
     response = None
     try:
         response = pool.urlopen(
@@ -411,13 +298,13 @@ def send(
     finally:
         if response is not None:
             response.release_conn()
-        _attempt.deadline = None
+        _attempts.end()
 
 
 def _classify(error: BaseException, timeout_seconds: float, proxy: Proxy | None = None) -> NetworkFailure:
     """Turns urllib3's and ssl's exceptions into a kind and a one-line reason a person can read."""
-    sent = _attempt.sent
-    if _attempt.stopped_by_shutdown:
+    sent = _attempts.current.sent
+    if _attempts.current.stopped_by_shutdown:
         return NetworkFailure(
             "shutdown", "the provider was stopped (the CLI was interrupted)", may_have_reached_server=sent
         )
@@ -442,7 +329,7 @@ def _classify(error: BaseException, timeout_seconds: float, proxy: Proxy | None 
         return NetworkFailure(
             "timeout" if sent else "connect-timeout",
             f"no complete answer within the {timeout_seconds:.2g} s the operation had left"
-            if _attempt.cut_by_caller
+            if _attempts.current.cut_by_caller
             else f"no complete answer within {timeout_seconds:.3g} s",
             may_have_reached_server=sent,
         )

@@ -15,14 +15,16 @@ so neither a local clock jump nor a manager whose clock is off makes it renew la
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from vcf_provider.api.errors import VcfProviderError
+from vcf_provider.api import deadline
+from vcf_provider.api.errors import SddcManagerUnreachableError, VcfProviderError
 from vcf_provider.api.jwt import NotAJwtError, read_claims
 
 logger = logging.getLogger("vcf_provider.downstream.auth")
@@ -97,7 +99,7 @@ class TokenRenewer:
                 return self._refresh_in_advisory_window(rejected)
             finally:
                 self._refreshing.release()
-        with self._refreshing:
+        with self._refresh_lock():
             held = self._held
             if self._phase(held, rejected) != "mandatory" and held is not None:
                 return held.value  # another thread refreshed while this one waited
@@ -105,8 +107,26 @@ class TokenRenewer:
 
     def forget(self) -> None:
         """Drop the held token: the next call refreshes (after a new login, say)."""
-        with self._refreshing:
+        with self._refresh_lock():
             self._held = None
+
+    @contextlib.contextmanager
+    def _refresh_lock(self) -> Iterator[None]:
+        """The one-refresh-at-a-time lock, waited for under the caller's deadline and cancel:
+        another thread's hung refresh must not hold this one past its own deadline."""
+        limit = deadline.current()
+        what = "waiting for another thread's token refresh"
+        while not self._refreshing.acquire(timeout=max(min(limit.remaining(), deadline.SLICE_SECONDS), 0)):
+            limit.check(what)
+            if limit.expired:
+                raise SddcManagerUnreachableError(
+                    f"{what} passed the deadline of this call: the refresh in the other thread is "
+                    "still waiting for SDDC Manager"
+                )
+        try:
+            yield
+        finally:
+            self._refreshing.release()
 
     def _refresh_in_advisory_window(self, rejected: str | None) -> str:
         held = self._held

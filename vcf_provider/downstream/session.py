@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from vcf_provider.api import deadline, transport
+from vcf_provider.api import attempt, deadline, transport
 from vcf_provider.api.errors import OperationCancelled, SddcManagerRedirectError
 from vcf_provider.api.settings import ConnectionSettings, is_pem_text
 
@@ -79,9 +79,13 @@ class BoundedAdapter(HTTPAdapter):
         deadline.current().check(what)
         timeout = kwargs.get("timeout")
         seconds = sum(timeout) if isinstance(timeout, tuple) and None not in timeout else timeout
-        with transport.bounded(seconds if isinstance(seconds, (int, float)) else None) as seen:
+        with attempt.bounded(seconds if isinstance(seconds, (int, float)) else None) as seen:
             try:
-                return super().send(request, *args, **kwargs)
+                response = super().send(request, *args, **kwargs)
+                if not kwargs.get("stream"):
+                    # The body too, under the deadline and the cancel (requests would read it later).
+                    response.content  # noqa: B018
+                return response
             except requests.RequestException:
                 if seen.cancelled or deadline.cancelled():
                     raise OperationCancelled(what) from None

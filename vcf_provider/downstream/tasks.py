@@ -111,7 +111,8 @@ def wait_for_task(
     last_status: str | None = None
     last_summary: object = None
     used: list[str] = []  # the access tokens sent: a task's errors might echo one
-    with deadline.scope(deadline.Deadline.after(timeout_seconds)) as limit, auth.session() as session:
+    own = deadline.Deadline.after(timeout_seconds)
+    with deadline.scope(own) as limit, auth.session() as session:
         try:
             while True:
                 pause = poll_seconds
@@ -143,10 +144,14 @@ def wait_for_task(
                 limit.wait(pause, what)
                 if limit.expired:
                     why = f"last poll failed: {failures[-1]}" if failures else ""
+                    limited_by = (
+                        f"after {timeout_seconds:g} s (timeout_seconds)"
+                        if limit.at >= own.at
+                        else "at the deadline of the operation it is part of, before timeout_seconds"
+                    )
                     raise SddcManagerTaskTimeout(
                         task_id,
-                        f"{what} timed out after {timeout_seconds:g} s (timeout_seconds); its last "
-                        f"status was {last_status or 'not read'}",
+                        f"{what} timed out {limited_by}; its last status was {last_status or 'not read'}",
                         last_status,
                         why,
                     )

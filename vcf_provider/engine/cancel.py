@@ -44,6 +44,9 @@ def install() -> bool:
     with _lock:
         if _installed:
             return True
+        from vcf_provider.api import deadline
+
+        deadline.watch_process_exit()
         host = plain_errors.provider_host()
         servicer = getattr(host, "DynamicResourceProviderServicer", None)
         original = getattr(servicer, "Cancel", None)

@@ -46,6 +46,7 @@ class VcfProvider(rpc.Provider):
     def __init__(self, warn: Warn = _no_warnings) -> None:
         self._warn = warn
         self._config: dict[str, Any] = {}
+        self._secret_config: set[str] = set()
         self._delegates: dict[str, TokenProvider] = {
             model.token: provider
             for model, provider in zip(RESOURCES, (RefreshProvider(), AccessTokenPairProvider()), strict=True)
@@ -94,6 +95,11 @@ class VcfProvider(rpc.Provider):
             if key.startswith(f"{p.CONFIG_NAMESPACE}:")
         }
         self._config = values.config_values(args, PROVIDER_CONFIG)
+        # Settings the user made secret (`pulumi config set --secret vcf:host`) stay secret in
+        # every resource input they fill.
+        self._secret_config = {
+            prop.name for prop in PROVIDER_CONFIG if prop.camel in args and args[prop.camel].contains_secret()
+        }
         ca_bundle = self._config.get(p.CA_BUNDLE.name)
         for delegate in self._delegates.values():
             # The stored-CA fallback of the dynamic providers: this provider's `caBundle`.
@@ -134,7 +140,7 @@ class VcfProvider(rpc.Provider):
         if not failures:
             for message in notices.input_warnings(news):
                 self._warn(request.urn, values.camel_text(model, message))
-        secret = values.secret_names(model, request.new_inputs)
+        secret = values.secret_names(model, request.new_inputs) | (self._secret_config - set(given))
         return rpc.CheckResponse(inputs=values.to_camel(model, news, secret), failures=failures)
 
     async def diff(self, request: rpc.DiffRequest) -> rpc.DiffResponse:

@@ -117,5 +117,8 @@ def main(args: list[str] | None = None) -> None:
     """The plugin's entry point (`plugin/__main__.py`, `python -m vcf_provider.package`)."""
     import asyncio
 
+    from vcf_provider.api import deadline
+
+    deadline.watch_process_exit()
     with contextlib.suppress(KeyboardInterrupt):  # the engine stops plugins with SIGINT
         asyncio.run(serve(sys.argv[1:] if args is None else args))
