@@ -153,7 +153,7 @@ def test_the_same_host_spelled_differently_is_no_change(
         preview = stack.preview("--diff")
         assert "replace" not in preview.stdout
         assert "to update" not in preview.stdout
-        stack.up()
+    stack.up()  # the last spelling: stored, and still no refresh
 
     assert sddc_manager.count(*REFRESH) == 1
     audit_stack(stack, sddc_manager)

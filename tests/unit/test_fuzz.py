@@ -57,10 +57,10 @@ VCF_ERROR_LIKE = st.recursive(
     ),
     max_leaves=300,
 )
-#: 300 examples per property on the default Python; the runs on the other Pythons and on the
+#: 200 examples per property on the default Python; the runs on the other Pythons and on the
 #: installed wheel check that the properties hold there too, with fewer (VCF_FUZZ_EXAMPLES).
 FUZZ = settings(
-    max_examples=int(os.environ.get("VCF_FUZZ_EXAMPLES", "300")),
+    max_examples=int(os.environ.get("VCF_FUZZ_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
