@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    with emulator:
+    # A stop (Ctrl-C, `kill`) at any moment from here ends cleanly: the emulator stops on the way out,
+    # and the signal is not re-raised (a SIGTERM just after startup exited by SIGINT, code -2).
+    with contextlib.suppress(KeyboardInterrupt), emulator:
         refresh_token = emulator.issue_refresh_token()
         if args.json:
             started = {"url": emulator.url, "ca_path": str(emulator.ca_path), "refresh_token": refresh_token}
@@ -151,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"control:         {emulator.control_url}")
             print("Ctrl-C stops it.")
         sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        threading.Event().wait()
     return 0
 
 
