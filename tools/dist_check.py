@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,14 @@ def install(wheel: Path, where: Path) -> Path:
     return python
 
 
+def init_stack(cli: Callable[..., str], name: str, started: dict[str, str]) -> None:
+    """A new stack configured for the emulator `started` printed: host, CA, secret refresh token."""
+    cli("stack", "init", name, "--secrets-provider", "passphrase")
+    cli("config", "set", "vcf:host", started["url"])
+    cli("config", "set", "vcf:caBundle", started["ca_path"])
+    cli("config", "set", "vcf:refreshToken", "--secret", stdin=started["refresh_token"])
+
+
 def run_quickstart(python: Path, where: Path) -> None:
     project = where / "quickstart"
     project.mkdir()
@@ -142,10 +151,7 @@ def run_quickstart(python: Path, where: Path) -> None:
         def cli(*args: str, stdin: str | None = None) -> str:
             return run([pulumi, "--non-interactive", *args], cwd=project, env=env, stdin=stdin).stdout
 
-        cli("stack", "init", "dist", "--secrets-provider", "passphrase")
-        cli("config", "set", "vcf:host", started["url"])
-        cli("config", "set", "vcf:caBundle", started["ca_path"])
-        cli("config", "set", "vcf:refreshToken", "--secret", stdin=started["refresh_token"])
+        init_stack(cli, "dist", started)
         step("pulumi up with the installed package")
         cli("up", "--yes", "--skip-preview")
         outputs = json.loads(cli("stack", "output", "--json"))
@@ -199,10 +205,7 @@ def run_package_program(python: Path, where: Path, env: dict[str, str], started:
     def cli(*args: str, stdin: str | None = None) -> str:
         return run([pulumi, "--non-interactive", *args], cwd=project, env=env, stdin=stdin).stdout
 
-    cli("stack", "init", "package", "--secrets-provider", "passphrase")
-    cli("config", "set", "vcf:host", started["url"])
-    cli("config", "set", "vcf:caBundle", started["ca_path"])
-    cli("config", "set", "vcf:refreshToken", "--secret", stdin=started["refresh_token"])
+    init_stack(cli, "package", started)
     step("pulumi up of a YAML program on the installed `vcf` plugin")
     upped = cli("up", "--yes", "--skip-preview")
     outputs = json.loads(cli("stack", "output", "--json"))

@@ -15,3 +15,21 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=30,
         check=False,
     )
+
+
+def start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Starts `python -m vcf_provider.testing --json *args` and reads what it printed (url, ca_path,
+    refresh_token, ...); stop it with `terminate()`. A process that printed nothing is killed."""
+    import json
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vcf_provider.testing", "--json", *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        started: dict[str, str] = json.loads(process.stdout.readline())
+    except BaseException:
+        process.kill()
+        process.wait(timeout=10)
+        raise
+    return process, started

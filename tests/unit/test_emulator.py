@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.clients import api_get
-from tests.support.emulator_cli import run_cli
+from tests.support.emulator_cli import run_cli, start_cli
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
 from vcf_provider.api.settings import ConnectionSettings
@@ -56,12 +55,8 @@ def test_the_api_refuses_expired_or_forged_bearer_tokens(sddc_manager: SddcManag
 
 
 def test_the_command_line_prints_a_usable_url_ca_and_refresh_token() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vcf_provider.testing", "--json"], stdout=subprocess.PIPE, text=True
-    )
+    process, started = start_cli()
     try:
-        assert process.stdout is not None
-        started = json.loads(process.stdout.readline())
         settings = ConnectionSettings(base_url=started["url"], ca_bundle=started["ca_path"], max_retries=0)
         with SddcManagerClient(settings) as client:
             assert client.refresh_access_token(started["refresh_token"]).startswith("eyJ")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 import requests
 
+from tests.support.emulator_cli import start_cli
 from tests.support.routes import LOGIN, REFRESH
 from vcf_provider.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME, SddcManagerEmulator
 
@@ -120,14 +118,8 @@ def test_an_unknown_control_path_lists_the_endpoints(controlled: SddcManagerEmul
 
 
 def test_the_command_line_serves_the_control_interface_with_control() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vcf_provider.testing", "--json", "--control"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process, started = start_cli("--control")
     try:
-        assert process.stdout is not None
-        started = json.loads(process.stdout.readline())
         control, ca = started["control_url"], started["ca_path"]
         advanced = requests.post(control + "clock/advance", json={"seconds": 86_400}, verify=ca, timeout=10)
         refreshed = requests.patch(

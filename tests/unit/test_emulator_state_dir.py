@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.support.clients import emulator_settings
-from tests.support.emulator_cli import run_cli
+from tests.support.emulator_cli import run_cli, start_cli
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.settings import ConnectionSettings
 from vcf_provider.testing import (
@@ -45,14 +45,8 @@ def test_a_second_emulator_on_a_live_state_dir_is_refused_and_the_first_keeps_wo
 def test_the_command_line_refuses_a_live_state_dir_in_one_line_naming_it_and_the_other_process(
     tmp_path: Path,
 ) -> None:
-    first = subprocess.Popen(
-        [sys.executable, "-m", "vcf_provider.testing", "--json", "--state-dir", str(tmp_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    first, started = start_cli("--state-dir", str(tmp_path))
     try:
-        assert first.stdout is not None
-        started = json.loads(first.stdout.readline())
         second = subprocess.run(
             [sys.executable, "-m", "vcf_provider.testing", "--state-dir", str(tmp_path)],
             capture_output=True,

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.support.clients import api_get, emulator_settings
+from tests.support.emulator_cli import start_cli
 from tests.support.routes import LOGIN, MANAGERS, REFRESH
 from vcf_provider.api.client import SddcManagerClient
 from vcf_provider.api.errors import SddcManagerApiError
@@ -141,14 +142,8 @@ def test_a_fractional_token_lifetime_is_kept_not_truncated_to_zero() -> None:
 
 
 def test_the_command_line_keeps_a_fractional_token_lifetime(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vcf_provider.testing", "--json", "--token-lifetime", "1.5"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process, started = start_cli("--token-lifetime", "1.5")
     try:
-        assert process.stdout is not None
-        started = json.loads(process.stdout.readline())
         refreshed = requests.patch(
             started["url"] + REFRESH[1],
             data=started["refresh_token"],
